@@ -1,0 +1,8 @@
+/** Resolved, validated options (defaults merged). Internal: never exported from the package. */
+export const AUTH_RESOLVED_OPTIONS = 'PORTCULLIS:RESOLVED_OPTIONS';
+
+/** The structural options given beside `useFactory` (entity, strategy order, routes, global guard). */
+export const AUTH_STRUCTURAL_OPTIONS = 'PORTCULLIS:STRUCTURAL_OPTIONS';
+
+/** Property on the request marking that a Portcullis guard already authenticated it. */
+export const AUTHENTICATED_BY = Symbol.for('portcullis.authenticatedBy');

@@ -1,0 +1,145 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AUTH_USER_ENTITY, AUTH_USER_REPOSITORY } from './auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS, AUTH_STRUCTURAL_OPTIONS } from './auth.internal-constants.js';
+import {
+  AUTH_ASYNC_OPTIONS_TYPE,
+  AUTH_MODULE_OPTIONS,
+  AUTH_OPTIONS_TYPE,
+  ConfigurableAuthModule,
+} from './auth.module-definition.js';
+import type { AuthModuleOptions, AuthModuleStructuralOptions } from './auth.options.js';
+import {
+  resolveAuthOptions,
+  resolveStructuralOptions,
+  ResolvedStructuralOptions,
+} from './auth.resolved-options.js';
+import { JwtBackend } from './backends/jwt.backend.js';
+import { PasswordBackend } from './backends/password.backend.js';
+import { AuthConfigurationError } from './errors/auth.exception.js';
+import { AuthGuard } from './guards/auth.guard.js';
+import { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
+import { LoginRequiredGuard } from './guards/login-required.guard.js';
+import { RequestAuthenticator } from './guards/request-authenticator.js';
+import { StrategyRegistry } from './guards/strategy-registry.js';
+import { createAuthController } from './http/auth.controller.js';
+import { PasswordHasher } from './passwords/password-hasher.js';
+import { BasicStrategy } from './strategies/basic.strategy.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { PasswordStrategy } from './strategies/password.strategy.js';
+import { TokenService } from './tokens/token.service.js';
+import { UserService } from './users/user.service.js';
+
+/**
+ * Portcullis. Import it once, in the root module; it is global, so its guards, decorators and services
+ * work in every module. Needs a `TypeOrmModule.forRoot()` connection in the app.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     TypeOrmModule.forRoot({ type: 'better-sqlite3', database: 'data/app.sqlite', autoLoadEntities: true, synchronize: true }),
+ *     AuthModule.forRoot({ routes: true }),
+ *   ],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({})
+export class AuthModule extends ConfigurableAuthModule {
+  /**
+   * Configures Portcullis from literal options. Every option has a default; the JWT secret comes from
+   * `AUTH_JWT_SECRET` unless `jwt.secret` is given.
+   *
+   * @throws AuthConfigurationError when an option is invalid (at boot, listing every problem).
+   */
+  static override forRoot(options: typeof AUTH_OPTIONS_TYPE = {}): DynamicModule {
+    return this.assemble(super.forRoot(options), options);
+  }
+
+  /**
+   * Configures Portcullis from a factory (e.g. with `ConfigService`). Structural options (`userEntity`,
+   * `strategies`, `routes`, `global`) sit beside `useFactory`, not in what it returns.
+   *
+   * @example
+   * ```ts
+   * AuthModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({ jwt: { secret: config.getOrThrow('AUTH_JWT_SECRET') } }),
+   *   userEntity: Account,
+   *   routes: true,
+   * })
+   * ```
+   */
+  static override forRootAsync(options: typeof AUTH_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return this.assemble(super.forRootAsync(options), options);
+  }
+
+  private static assemble(base: DynamicModule, input: AuthModuleStructuralOptions): DynamicModule {
+    const structural = resolveStructuralOptions(input);
+    const providers: Provider[] = [
+      ...(base.providers ?? []),
+      { provide: AUTH_STRUCTURAL_OPTIONS, useValue: structural },
+      { provide: AUTH_USER_ENTITY, useValue: structural.userEntity },
+      {
+        provide: AUTH_USER_REPOSITORY,
+        useFactory: (dataSource: DataSource) => userRepository(dataSource, structural),
+        inject: [DataSource],
+      },
+      {
+        provide: AUTH_RESOLVED_OPTIONS,
+        useFactory: (options: AuthModuleOptions) => resolveAuthOptions(options, structural),
+        inject: [AUTH_MODULE_OPTIONS],
+      },
+      PasswordHasher,
+      UserService,
+      TokenService,
+      PasswordBackend,
+      JwtBackend,
+      JwtStrategy,
+      BasicStrategy,
+      PasswordStrategy,
+      StrategyRegistry,
+      RequestAuthenticator,
+      LoginRequiredGuard,
+      AuthGuard,
+      LoginCredentialsGuard,
+    ];
+    if (structural.global) providers.push({ provide: APP_GUARD, useExisting: LoginRequiredGuard });
+    return {
+      ...base,
+      global: true,
+      imports: [...(base.imports ?? []), TypeOrmModule.forFeature([structural.userEntity])],
+      controllers:
+        structural.routesPrefix === null ? [] : [createAuthController(structural.routesPrefix)],
+      providers,
+      exports: [
+        AUTH_USER_ENTITY,
+        AUTH_USER_REPOSITORY,
+        AUTH_RESOLVED_OPTIONS,
+        PasswordHasher,
+        UserService,
+        TokenService,
+        PasswordBackend,
+        JwtBackend,
+        StrategyRegistry,
+        RequestAuthenticator,
+        LoginRequiredGuard,
+        AuthGuard,
+        LoginCredentialsGuard,
+      ],
+    };
+  }
+}
+
+function userRepository(dataSource: DataSource, structural: ResolvedStructuralOptions) {
+  if (!dataSource.hasMetadata(structural.userEntity)) {
+    throw new AuthConfigurationError([
+      `userEntity ${structural.userEntity.name} is not part of the TypeORM connection: enable autoLoadEntities or add it to the entities list.`,
+    ]);
+  }
+  return dataSource.getRepository(structural.userEntity);
+}

@@ -1,0 +1,107 @@
+import { KeyObject } from 'node:crypto';
+import type { Type } from '@nestjs/common';
+
+/** A strategy that `LoginRequiredGuard` can try, by name. */
+export type LoginStrategyName = 'jwt' | 'basic';
+
+/** Every strategy name `LoginRequiredGuard` accepts in `strategies`. */
+export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = ['jwt', 'basic'];
+
+/** JWT settings. */
+export interface AuthJwtOptions {
+  /**
+   * The HS256 signing secret: at least 32 bytes. A string is used as its UTF-8 bytes.
+   * @default process.env.AUTH_JWT_SECRET
+   */
+  secret?: string | Buffer | KeyObject;
+  /** `iss` claim written and required. @default 'portcullis' */
+  issuer?: string;
+  /** `aud` claim written and required. @default 'portcullis' */
+  audience?: string;
+  /** Access token lifetime in seconds. @default 900 (15 minutes) */
+  accessTokenTtl?: number;
+  /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. @default 30 */
+  leeway?: number;
+}
+
+/** argon2id cost parameters. The defaults are OWASP's recommendation. */
+export interface PasswordHashingOptions {
+  /** Memory in KiB. @default 19456 */
+  memoryCost?: number;
+  /** Iterations. @default 2 */
+  timeCost?: number;
+  /** Lanes. @default 1 */
+  parallelism?: number;
+}
+
+/**
+ * Options that may come from a factory (`forRootAsync`): they do not change which providers, routes or
+ * entities exist.
+ */
+export interface AuthModuleOptions {
+  /**
+   * The user entity property that holds the login handle (`username`, `email`, ...).
+   * @default 'username'
+   */
+  usernameField?: string;
+  /**
+   * Turns a login handle into its stored, comparable form. Applied on registration and on every lookup,
+   * so two spellings that normalise alike can never be two accounts.
+   * @default NFKC normalisation, surrounding whitespace removed, lower-cased
+   */
+  normalizeHandle?: (handle: string) => string;
+  /** JWT settings. */
+  jwt?: AuthJwtOptions;
+  /** argon2id parameters for new hashes; stored hashes with other parameters are re-hashed on login. */
+  passwordHashing?: PasswordHashingOptions;
+  /**
+   * Longest password accepted, in UTF-8 bytes; longer ones are a 400 before any hashing.
+   * @default 1024
+   */
+  maxPasswordBytes?: number;
+  /** Realm named in `WWW-Authenticate` challenges. @default 'portcullis' */
+  realm?: string;
+  /**
+   * Where browsers are sent when an HTML route (`@LoginRequired({ redirectTo })` without a URL, or
+   * `htmlNegotiation`) needs a login.
+   * @default '/login'
+   */
+  loginUrl?: string;
+  /**
+   * When true, any protected GET whose `Accept` header prefers `text/html` is answered like an HTML
+   * route: a 302 to `loginUrl` instead of a 401.
+   * @default false
+   */
+  htmlNegotiation?: boolean;
+}
+
+/** Options that shape the module graph. With `forRootAsync` they sit beside `useFactory`. */
+export interface AuthModuleStructuralOptions {
+  /**
+   * The TypeORM entity class of users. It must be decorated with `@Entity()` and provide the user
+   * contract: a primary key, the `usernameField` column and `passwordHash` (`isActive`, `isStaff`,
+   * `isSuperuser`, `lastLogin` are used when present). Extending `AbstractUser` gives all of them.
+   * @default User
+   */
+  userEntity?: Type<object>;
+  /**
+   * The strategies `LoginRequiredGuard` tries, in order.
+   * @default ['jwt', 'basic']
+   */
+  strategies?: LoginStrategyName[];
+  /**
+   * Mounts the auth routes (`POST register`, `POST login`, `GET me`) under a prefix.
+   * `true` mounts them under `/auth`.
+   * @default false
+   */
+  routes?: boolean | { prefix?: string };
+  /**
+   * Installs `LoginRequiredGuard` as a global guard (APP_GUARD): every route needs a login unless it is
+   * marked `@Public()`.
+   * @default false
+   */
+  global?: boolean;
+}
+
+/** Everything `AuthModule.forRoot()` accepts. */
+export type AuthModuleForRootOptions = AuthModuleOptions & AuthModuleStructuralOptions;

@@ -1,0 +1,224 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
+import { getMetadataArgsStorage } from 'typeorm';
+import type { Type } from '@nestjs/common';
+import { AuthConfigurationError } from './errors/auth.exception.js';
+import {
+  AuthModuleOptions,
+  AuthModuleStructuralOptions,
+  LOGIN_STRATEGY_NAMES,
+  LoginStrategyName,
+} from './auth.options.js';
+import { User } from './users/user.entity.js';
+
+/** Structural options with defaults applied. Internal. */
+export interface ResolvedStructuralOptions {
+  userEntity: Type<object>;
+  strategies: LoginStrategyName[];
+  routesPrefix: string | null;
+  global: boolean;
+}
+
+/** Runtime options with defaults applied and secrets turned into keys. Internal. */
+export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
+  usernameField: string;
+  normalizeHandle: (handle: string) => string;
+  jwt: {
+    key: KeyObject;
+    issuer: string;
+    audience: string;
+    accessTokenTtl: number;
+    leeway: number;
+  };
+  passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
+  maxPasswordBytes: number;
+  realm: string;
+  loginUrl: string;
+  htmlNegotiation: boolean;
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/** The default handle normalisation: NFKC, trimmed, lower-cased (locale-independent). */
+export function defaultNormalizeHandle(handle: string): string {
+  return handle.normalize('NFKC').trim().toLowerCase();
+}
+
+function isEntityClass(candidate: unknown): boolean {
+  return (
+    typeof candidate === 'function' &&
+    getMetadataArgsStorage().tables.some((table) => table.target === candidate)
+  );
+}
+
+/**
+ * Applies defaults to the structural options and checks them. Throws {@link AuthConfigurationError}
+ * listing every problem.
+ */
+export function resolveStructuralOptions(
+  options: AuthModuleStructuralOptions = {},
+): ResolvedStructuralOptions {
+  const problems: string[] = [];
+  const userEntity = options.userEntity === undefined ? User : options.userEntity;
+  if (!isEntityClass(userEntity)) {
+    problems.push(
+      `userEntity must be a TypeORM entity class decorated with @Entity(); got ${describe(userEntity)}.`,
+    );
+  }
+  const strategies = options.strategies ?? ['jwt', 'basic'];
+  if (!Array.isArray(strategies) || strategies.length === 0) {
+    problems.push(
+      `strategies must be a non-empty array of strategy names (${LOGIN_STRATEGY_NAMES.join(', ')}).`,
+    );
+  } else {
+    for (const name of strategies) {
+      if (!LOGIN_STRATEGY_NAMES.includes(name)) {
+        problems.push(
+          `strategies: unknown strategy ${JSON.stringify(name)}; known strategies are ${LOGIN_STRATEGY_NAMES.join(', ')}.`,
+        );
+      }
+    }
+    if (new Set(strategies).size !== strategies.length) {
+      problems.push('strategies: a strategy is listed twice.');
+    }
+  }
+  let routesPrefix: string | null = null;
+  if (options.routes) {
+    const prefix = options.routes === true ? 'auth' : (options.routes.prefix ?? 'auth');
+    if (typeof prefix !== 'string') problems.push('routes.prefix must be a string such as "auth".');
+    else routesPrefix = prefix.replace(/^\/+|\/+$/g, '');
+  }
+  if (problems.length) throw new AuthConfigurationError(problems);
+  return { userEntity, strategies, routesPrefix, global: options.global === true };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `class ${value.name || '(anonymous)'} without @Entity()`;
+  return typeof value;
+}
+
+function positiveInteger(
+  problems: string[],
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min = 1,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    problems.push(`${name} must be an integer >= ${min}; got ${String(value)}.`);
+    return fallback;
+  }
+  return value;
+}
+
+function secretKey(problems: string[], secret: unknown): KeyObject | undefined {
+  if (secret === undefined || secret === null || secret === '') {
+    problems.push(
+      'jwt.secret is missing: set the AUTH_JWT_SECRET environment variable or pass jwt.secret (at least 32 bytes, e.g. `openssl rand -base64 48`).',
+    );
+    return undefined;
+  }
+  let key: KeyObject;
+  if (secret instanceof KeyObject) {
+    if (secret.type !== 'secret') {
+      problems.push('jwt.secret must be a secret (symmetric) KeyObject for HS256.');
+      return undefined;
+    }
+    key = secret;
+  } else if (typeof secret === 'string' || Buffer.isBuffer(secret)) {
+    key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  } else {
+    problems.push('jwt.secret must be a string, a Buffer or a secret KeyObject.');
+    return undefined;
+  }
+  const size = key.symmetricKeySize ?? 0;
+  if (size < MIN_SECRET_BYTES) {
+    problems.push(
+      `jwt.secret is ${size} bytes; HS256 needs at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`).`,
+    );
+    return undefined;
+  }
+  return key;
+}
+
+/**
+ * Applies defaults to the runtime options, reads `AUTH_JWT_SECRET` when no secret is given, and checks
+ * everything. Throws {@link AuthConfigurationError} listing every problem.
+ */
+export function resolveAuthOptions(
+  options: AuthModuleOptions | undefined,
+  structural: ResolvedStructuralOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedAuthOptions {
+  const input = options ?? {};
+  const problems: string[] = [];
+  const jwt = input.jwt ?? {};
+  const usernameField = input.usernameField ?? 'username';
+  if (typeof usernameField !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(usernameField)) {
+    problems.push(
+      `usernameField must be the name of an entity property; got ${String(usernameField)}.`,
+    );
+  }
+  if (input.normalizeHandle !== undefined && typeof input.normalizeHandle !== 'function') {
+    problems.push('normalizeHandle must be a function (handle: string) => string.');
+  }
+  const key = secretKey(problems, jwt.secret ?? env.AUTH_JWT_SECRET);
+  const resolved: Omit<ResolvedAuthOptions, 'jwt'> & {
+    jwt: Omit<ResolvedAuthOptions['jwt'], 'key'>;
+  } = {
+    ...structural,
+    usernameField,
+    normalizeHandle: input.normalizeHandle ?? defaultNormalizeHandle,
+    jwt: {
+      issuer: nonEmptyString(problems, 'jwt.issuer', jwt.issuer, 'portcullis'),
+      audience: nonEmptyString(problems, 'jwt.audience', jwt.audience, 'portcullis'),
+      accessTokenTtl: positiveInteger(problems, 'jwt.accessTokenTtl', jwt.accessTokenTtl, 900),
+      leeway: positiveInteger(problems, 'jwt.leeway', jwt.leeway, 30, 0),
+    },
+    passwordHashing: {
+      memoryCost: positiveInteger(
+        problems,
+        'passwordHashing.memoryCost',
+        input.passwordHashing?.memoryCost,
+        19456,
+        1024,
+      ),
+      timeCost: positiveInteger(
+        problems,
+        'passwordHashing.timeCost',
+        input.passwordHashing?.timeCost,
+        2,
+      ),
+      parallelism: positiveInteger(
+        problems,
+        'passwordHashing.parallelism',
+        input.passwordHashing?.parallelism,
+        1,
+      ),
+    },
+    maxPasswordBytes: positiveInteger(problems, 'maxPasswordBytes', input.maxPasswordBytes, 1024),
+    realm: nonEmptyString(problems, 'realm', input.realm, 'portcullis'),
+    loginUrl: nonEmptyString(problems, 'loginUrl', input.loginUrl, '/login'),
+    htmlNegotiation: input.htmlNegotiation === true,
+  };
+  if (resolved.realm.includes('"') || resolved.realm.includes('\\')) {
+    problems.push('realm must not contain quotes or backslashes.');
+  }
+  if (problems.length || !key) throw new AuthConfigurationError(problems);
+  return { ...resolved, jwt: { ...resolved.jwt, key } };
+}
+
+function nonEmptyString(
+  problems: string[],
+  name: string,
+  value: string | undefined,
+  fallback: string,
+): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) {
+    problems.push(`${name} must be a non-empty string.`);
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,107 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { AuthErrorCode } from './auth-error-code.js';
+
+/**
+ * The JSON body of every Portcullis error response.
+ *
+ * @example
+ * ```json
+ * { "statusCode": 401, "error": "invalid_credentials", "message": "Invalid username or password." }
+ * ```
+ */
+export interface AuthErrorBody {
+  /** The HTTP status, repeated for clients that only see the body. */
+  statusCode: number;
+  /** A stable {@link AuthErrorCode}. */
+  error: AuthErrorCode;
+  /** Human-readable text; may change between versions, unlike `error`. */
+  message: string;
+  /** For `validation_failed`: one entry per field that failed. */
+  details?: ValidationProblem[];
+}
+
+/** One failed input rule, as listed in a `validation_failed` body. */
+export interface ValidationProblem {
+  /** The body field at fault (`username`, `password`, ...), or `body` for the whole body. */
+  field: string;
+  /** What is wrong and how to fix it. */
+  message: string;
+}
+
+/**
+ * Base class of every error Portcullis answers with. It is an `HttpException`, so Nest's default
+ * exception handling writes its {@link AuthErrorBody}; apps with their own filters can branch on `code`.
+ */
+export class AuthException extends HttpException {
+  constructor(
+    /** The stable error code. */
+    readonly code: AuthErrorCode,
+    message: string,
+    status: number,
+    details?: ValidationProblem[],
+  ) {
+    const body: AuthErrorBody = { statusCode: status, error: code, message };
+    if (details) body.details = details;
+    super(body, status);
+  }
+}
+
+/** 401 `not_authenticated`: the route needs a user and the request carried no credential. */
+export class NotAuthenticatedException extends AuthException {
+  constructor(message = 'Authentication is required.') {
+    super(AuthErrorCode.NotAuthenticated, message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+/**
+ * 401 `invalid_credentials`: a handle/password pair did not authenticate. Deliberately the same for an
+ * unknown user, a wrong password and an inactive account.
+ */
+export class InvalidCredentialsException extends AuthException {
+  constructor() {
+    super(AuthErrorCode.InvalidCredentials, 'Invalid credentials.', HttpStatus.UNAUTHORIZED);
+  }
+}
+
+/** 401 `invalid_token`: a bearer token was sent but is malformed, forged, of the wrong kind or unusable. */
+export class InvalidTokenException extends AuthException {
+  constructor(message = 'The access token is invalid.') {
+    super(AuthErrorCode.InvalidToken, message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+/** 401 `token_expired`: a bearer token with a valid signature whose lifetime is over. */
+export class TokenExpiredException extends AuthException {
+  constructor(message = 'The access token has expired.') {
+    super(AuthErrorCode.TokenExpired, message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+/** 409 `username_taken`: registration with a login handle that already exists. */
+export class UsernameTakenException extends AuthException {
+  constructor(message = 'An account with this login already exists.') {
+    super(AuthErrorCode.UsernameTaken, message, HttpStatus.CONFLICT);
+  }
+}
+
+/** 400 `validation_failed`: the request body or a field in it has the wrong shape. */
+export class ValidationFailedException extends AuthException {
+  constructor(details: ValidationProblem[]) {
+    super(
+      AuthErrorCode.ValidationFailed,
+      details.map((problem) => problem.message).join(' '),
+      HttpStatus.BAD_REQUEST,
+      details,
+    );
+  }
+}
+
+/**
+ * Thrown at boot when `AuthModule` options are wrong. The message lists every problem and how to fix it.
+ */
+export class AuthConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid Portcullis AuthModule options:\n - ${problems.join('\n - ')}`);
+    this.name = 'AuthConfigurationError';
+  }
+}

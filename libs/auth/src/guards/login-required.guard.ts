@@ -1,0 +1,150 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { IS_PUBLIC_KEY, LOGIN_REQUIRED_KEY, OPTIONAL_AUTH_KEY } from '../auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS, AUTHENTICATED_BY } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { LoginRequiredOptions } from '../decorators/login-required.decorator.js';
+import { AuthErrorCode } from '../errors/auth-error-code.js';
+import { AuthException, NotAuthenticatedException } from '../errors/auth.exception.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { RequestAuthenticator } from './request-authenticator.js';
+import { safeRedirectPath } from './safe-redirect-path.js';
+
+type GuardedRequest = AuthRequest & { [AUTHENTICATED_BY]?: string };
+
+/**
+ * Requires a logged-in user. Tries the configured strategies in order (default `jwt`, `basic`); the
+ * first that finds a credential of its kind decides. Puts the user on `request.user` for
+ * `@CurrentUser()`.
+ *
+ * Anonymous or badly authenticated API callers get a 401 with the error body and `WWW-Authenticate`
+ * challenges; HTML routes (`@LoginRequired({ redirectTo })`, or `Accept: text/html` with
+ * `htmlNegotiation`) get a 302 to the login page with a safe `?next=`. `@Public()` routes pass without
+ * a look at credentials; `@OptionalAuth()` routes let anonymous callers through.
+ *
+ * Subclass it to customise; its collaborators are `protected`.
+ *
+ * @example
+ * ```ts
+ * @UseGuards(LoginRequiredGuard)
+ * @Controller('notes') export class NotesController { ... }
+ * ```
+ */
+@Injectable()
+export class LoginRequiredGuard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly authenticator: RequestAuthenticator,
+    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Portcullis protects HTTP routes; other transports must opt out explicitly with @Public().
+    if (context.getType() !== 'http') return this.isPublic(context);
+    if (this.isPublic(context)) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<GuardedRequest>();
+    if (request[AUTHENTICATED_BY] === 'user') return true;
+    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const order = this.options.strategies;
+    const outcome = await this.authenticator.authenticate(request, order);
+    if (outcome.kind === 'user') {
+      request.user = outcome.user;
+      request[AUTHENTICATED_BY] = 'user';
+      return true;
+    }
+    if (outcome.kind === 'none' && optional) return true;
+    const failure =
+      outcome.kind === 'failure'
+        ? outcome
+        : { exception: this.missingCredentialException(request), strategy: order[0] };
+    throw this.rejection(context, request, http.getResponse(), order, failure);
+  }
+
+  /** True when `@Public()` is on the handler or its controller. */
+  protected isPublic(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true
+    );
+  }
+
+  /** The 401 for a request that no strategy recognised. */
+  protected missingCredentialException(request: AuthRequest): AuthException {
+    return request.headers.authorization === undefined
+      ? new NotAuthenticatedException()
+      : new AuthException(
+          AuthErrorCode.InvalidToken,
+          'The Authorization header is not of a supported kind.',
+          HttpStatus.UNAUTHORIZED,
+        );
+  }
+
+  /**
+   * Prepares the response headers and returns the exception to throw: a 302 to the login page for
+   * HTML routes, otherwise the 401 with `WWW-Authenticate`.
+   */
+  protected rejection(
+    context: ExecutionContext,
+    request: AuthRequest,
+    response: unknown,
+    order: readonly string[],
+    failure: { exception: AuthException; strategy: string },
+  ): HttpException {
+    const loginUrl = this.loginRedirectTarget(context, request);
+    if (loginUrl !== undefined && failure.exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+      const next = safeRedirectPath(request.originalUrl ?? request.url);
+      const location = next
+        ? `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}`
+        : loginUrl;
+      this.authenticator.setHeader(response, 'Location', location);
+      this.authenticator.setHeader(response, 'Cache-Control', 'no-store');
+      return new AuthException(
+        AuthErrorCode.NotAuthenticated,
+        'Log in to continue.',
+        HttpStatus.FOUND,
+      );
+    }
+    if (failure.exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+      const challenge = this.authenticator.challenge(order, failure);
+      if (challenge) this.authenticator.setHeader(response, 'WWW-Authenticate', challenge);
+    }
+    return failure.exception;
+  }
+
+  /** The login URL when this request should be answered like a browser page, else undefined. */
+  protected loginRedirectTarget(
+    context: ExecutionContext,
+    request: AuthRequest,
+  ): string | undefined {
+    const route = this.reflector.getAllAndOverride<LoginRequiredOptions | undefined>(
+      LOGIN_REQUIRED_KEY,
+      [context.getHandler(), context.getClass()],
+    );
+    if (route?.redirectTo !== undefined) {
+      return route.redirectTo === true ? this.options.loginUrl : route.redirectTo;
+    }
+    const accept = request.headers.accept;
+    if (
+      this.options.htmlNegotiation &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      typeof accept === 'string' &&
+      accept.includes('text/html')
+    ) {
+      return this.options.loginUrl;
+    }
+    return undefined;
+  }
+}

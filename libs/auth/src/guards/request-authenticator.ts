@@ -1,0 +1,98 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
+
+/** What trying an ordered list of strategies on a request came to. */
+export type AuthenticationOutcome =
+  | { kind: 'user'; user: object; strategy: string }
+  | { kind: 'none' }
+  | { kind: 'failure'; exception: AuthException; strategy: string };
+
+/**
+ * Runs strategies in order on a request. A strategy that finds no credential of its kind is skipped
+ * ("not mine"); the first that finds one decides: a user, or a hard failure that stops the chain.
+ * Errors that are not authentication failures (a database outage, a bug) propagate unchanged.
+ */
+@Injectable()
+export class RequestAuthenticator {
+  constructor(
+    private readonly registry: StrategyRegistry,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {}
+
+  async authenticate(
+    request: AuthRequest,
+    order: readonly string[],
+  ): Promise<AuthenticationOutcome> {
+    for (const name of order) {
+      const strategy = this.registry.get(name);
+      if (!strategy.hasCredential(request)) continue;
+      return runStrategy(strategy, request);
+    }
+    return { kind: 'none' };
+  }
+
+  /** The `WWW-Authenticate` value for a 401 from these strategies, describing `failure` if any. */
+  challenge(
+    order: readonly string[],
+    failure?: { exception: AuthException; strategy: string },
+  ): string | undefined {
+    const challenges = order
+      .map((name) =>
+        this.registry
+          .get(name)
+          .challenge(
+            this.options.realm,
+            failure?.strategy === name ? failure.exception : undefined,
+          ),
+      )
+      .filter((challenge): challenge is string => challenge !== undefined);
+    return challenges.length ? challenges.join(', ') : undefined;
+  }
+
+  /** Sets a response header on Express or Fastify. */
+  setHeader(response: unknown, name: string, value: string): void {
+    this.adapterHost.httpAdapter.setHeader(response, name, value);
+  }
+}
+
+/**
+ * Runs one Passport strategy on a request without Passport's middleware or its process-wide registry:
+ * the same augment-and-call protocol `passport.authenticate()` uses.
+ */
+function runStrategy(
+  strategy: RegisteredStrategy,
+  request: AuthRequest,
+): Promise<AuthenticationOutcome> {
+  return new Promise((resolve, reject) => {
+    const attempt = Object.create(strategy) as RegisteredStrategy;
+    const name = strategy.strategyName;
+    attempt.success = (user: object) => resolve({ kind: 'user', user, strategy: name });
+    attempt.fail = (challenge?: unknown, status?: number) => {
+      const failure = typeof challenge === 'number' ? undefined : challenge;
+      const code = typeof challenge === 'number' ? challenge : status;
+      resolve({
+        kind: 'failure',
+        exception: strategy.failureToException(failure, code),
+        strategy: name,
+      });
+    };
+    attempt.error = (error: unknown) => {
+      if (error instanceof AuthException)
+        resolve({ kind: 'failure', exception: error, strategy: name });
+      else reject(error);
+    };
+    attempt.pass = () => resolve({ kind: 'none' });
+    attempt.redirect = () => reject(new Error(`Portcullis: strategy ${name} tried to redirect`));
+    try {
+      attempt.authenticate(request as never, {});
+    } catch (error) {
+      reject(error);
+    }
+  });
+}

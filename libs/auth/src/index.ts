@@ -1,0 +1,66 @@
+// The public API of Portcullis. Anything not exported here is internal.
+export { AuthModule } from './auth.module.js';
+export type {
+  AuthJwtOptions,
+  AuthModuleForRootOptions,
+  AuthModuleOptions,
+  AuthModuleStructuralOptions,
+  LoginStrategyName,
+  PasswordHashingOptions,
+} from './auth.options.js';
+export { defaultNormalizeHandle } from './auth.resolved-options.js';
+export {
+  AUTH_USER_ENTITY,
+  AUTH_USER_REPOSITORY,
+  BASIC_STRATEGY,
+  IS_PUBLIC_KEY,
+  JWT_STRATEGY,
+  LOGIN_REQUIRED_KEY,
+  OPTIONAL_AUTH_KEY,
+  PASSWORD_STRATEGY,
+} from './auth.constants.js';
+
+export { AuthErrorCode } from './errors/auth-error-code.js';
+export {
+  AuthConfigurationError,
+  AuthException,
+  InvalidCredentialsException,
+  InvalidTokenException,
+  NotAuthenticatedException,
+  TokenExpiredException,
+  UsernameTakenException,
+  ValidationFailedException,
+} from './errors/auth.exception.js';
+export type { AuthErrorBody, ValidationProblem } from './errors/auth.exception.js';
+
+export { AbstractUser } from './users/abstract-user.entity.js';
+export { User } from './users/user.entity.js';
+export type { AuthUser } from './users/auth-user.interface.js';
+export { InjectUserRepository } from './users/inject-user-repository.decorator.js';
+export { UserService } from './users/user.service.js';
+export type { CreateUserInput, UserId } from './users/user.service.js';
+
+export { PasswordHasher } from './passwords/password-hasher.js';
+export { PasswordBackend } from './backends/password.backend.js';
+export { JwtBackend } from './backends/jwt.backend.js';
+export { TokenService, ACCESS_TOKEN_TYPE } from './tokens/token.service.js';
+export type { AccessTokenClaims, TokenResponse } from './tokens/token.service.js';
+
+export { JwtStrategy } from './strategies/jwt.strategy.js';
+export { BasicStrategy } from './strategies/basic.strategy.js';
+export { PasswordStrategy } from './strategies/password.strategy.js';
+export type {
+  AuthRequest,
+  CredentialStrategy,
+} from './strategies/credential-strategy.interface.js';
+
+export { LoginRequiredGuard } from './guards/login-required.guard.js';
+export { AuthGuard } from './guards/auth.guard.js';
+export { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
+export { safeRedirectPath } from './guards/safe-redirect-path.js';
+
+export { CurrentUser } from './decorators/current-user.decorator.js';
+export { Public } from './decorators/public.decorator.js';
+export { OptionalAuth } from './decorators/optional-auth.decorator.js';
+export { LoginRequired } from './decorators/login-required.decorator.js';
+export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';

@@ -1,0 +1,85 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import * as argon2 from 'argon2';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { ValidationFailedException } from '../errors/auth.exception.js';
+
+/**
+ * argon2id password hashing with PHC strings. Parameters come from the `passwordHashing` option (OWASP's
+ * m=19456 KiB, t=2, p=1 by default). Passwords are hashed byte for byte as UTF-8: never trimmed, never
+ * truncated, and refused above `maxPasswordBytes` before any hashing.
+ */
+@Injectable()
+export class PasswordHasher implements OnModuleInit {
+  private dummyHash?: Promise<string>;
+
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+
+  /** Prepares the dummy hash at boot so the first unknown-user login costs what later ones do. */
+  async onModuleInit(): Promise<void> {
+    await this.dummy();
+  }
+
+  /**
+   * Rejects a password that cannot be used: not a string, empty, or longer than `maxPasswordBytes`.
+   *
+   * @throws ValidationFailedException (400 `validation_failed`)
+   */
+  assertAcceptable(password: unknown): asserts password is string {
+    if (typeof password !== 'string' || password.length === 0) {
+      throw new ValidationFailedException([
+        { field: 'password', message: 'password must be a non-empty string.' },
+      ]);
+    }
+    if (Buffer.byteLength(password, 'utf8') > this.options.maxPasswordBytes) {
+      throw new ValidationFailedException([
+        {
+          field: 'password',
+          message: `password must be at most ${this.options.maxPasswordBytes} bytes.`,
+        },
+      ]);
+    }
+  }
+
+  /** Hashes a password with the current parameters; returns a PHC string. */
+  async hash(password: string): Promise<string> {
+    return argon2.hash(password, { type: argon2.argon2id, ...this.options.passwordHashing });
+  }
+
+  /**
+   * Checks a password against a stored PHC string. A malformed or foreign hash verifies as false, never
+   * throws.
+   */
+  async verify(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Spends one verify on a hash no password matches, so that an unknown user costs the same time as a
+   * known one. Always resolves to false.
+   */
+  async verifyDummy(password: string): Promise<false> {
+    await this.verify(await this.dummy(), password);
+    return false;
+  }
+
+  /** True when a stored hash was made with other parameters (or another variant) than the current ones. */
+  needsRehash(hash: string): boolean {
+    if (!hash.startsWith('$argon2id$')) return true;
+    try {
+      return argon2.needsRehash(hash, this.options.passwordHashing);
+    } catch {
+      return true;
+    }
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
+    return this.dummyHash;
+  }
+}

@@ -1,0 +1,17 @@
+import type { AuthRequest } from './credential-strategy.interface.js';
+
+/** The `Authorization` header's scheme (lower-cased) and credentials, or undefined when absent. */
+export function readAuthorization(
+  request: AuthRequest,
+): { scheme: string; credentials: string } | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?:[ \t]+(.*))?$/s.exec(header.trim());
+  if (!match) return undefined;
+  return { scheme: match[1].toLowerCase(), credentials: (match[2] ?? '').trim() };
+}
+
+/** Quotes a value for an auth-param (RFC 9110 quoted-string). */
+export function quoted(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`;
+}

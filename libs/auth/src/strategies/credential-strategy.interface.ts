@@ -1,0 +1,27 @@
+import type { AuthException } from '../errors/auth.exception.js';
+
+/** The parts of an HTTP request (Express or Fastify) that Portcullis reads. */
+export interface AuthRequest {
+  headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  body?: unknown;
+  user?: unknown;
+}
+
+/**
+ * What `LoginRequiredGuard` needs from a strategy besides Passport's `authenticate()`: whether a
+ * credential of its kind is present ("not mine" when not), how to describe its failures, and its
+ * `WWW-Authenticate` challenge.
+ */
+export interface CredentialStrategy {
+  /** The strategy name used in the `strategies` option. */
+  readonly strategyName: string;
+  /** True when the request carries a credential of this strategy's kind, good or bad. */
+  hasCredential(request: AuthRequest): boolean;
+  /** Turns a Passport `fail()` of this strategy into the exception the client sees. */
+  failureToException(challenge: unknown, status?: number): AuthException;
+  /** This strategy's `WWW-Authenticate` challenge, describing `failure` when it caused the 401. */
+  challenge(realm: string, failure?: AuthException): string | undefined;
+}

@@ -1,0 +1,180 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FindOptionsSelect, FindOptionsWhere, Repository } from 'typeorm';
+import { AUTH_USER_REPOSITORY } from '../auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { UsernameTakenException, ValidationFailedException } from '../errors/auth.exception.js';
+import { PasswordHasher } from '../passwords/password-hasher.js';
+import type { AuthUser } from './auth-user.interface.js';
+import { isUniqueViolation } from './is-unique-violation.js';
+
+/** A user's primary key value. */
+export type UserId = string | number;
+
+/**
+ * Fields for {@link UserService.createUser}: the login handle under the `usernameField` name, the
+ * plaintext password (or `null` for an account without a usable password) and any other columns.
+ */
+export type CreateUserInput<TUser> = Partial<Omit<TUser, 'passwordHash'>> & {
+  password: string | null;
+};
+
+const NUMERIC_COLUMN_TYPES = new Set<unknown>([
+  Number,
+  'int',
+  'integer',
+  'smallint',
+  'bigint',
+  'int2',
+  'int4',
+  'int8',
+  'mediumint',
+  'tinyint',
+]);
+
+/**
+ * Creates, finds and re-passwords users of the configured entity. Handles are normalised with the
+ * `normalizeHandle` option on every write and lookup.
+ *
+ * @example
+ * ```ts
+ * const user = await users.createUser({ username: 'alice', email: 'a@x.io', password: 'correct horse' });
+ * ```
+ */
+@Injectable()
+export class UserService<TUser extends object = AuthUser> {
+  private readonly primaryKey: string;
+  private readonly numericKey: boolean;
+  private readonly selectWithoutHash: FindOptionsSelect<TUser>;
+
+  constructor(
+    @Inject(AUTH_USER_REPOSITORY) readonly repository: Repository<TUser>,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    private readonly hasher: PasswordHasher,
+  ) {
+    const metadata = repository.metadata;
+    const primary = metadata.primaryColumns[0];
+    this.primaryKey = primary.propertyName;
+    this.numericKey =
+      primary.generationStrategy === 'increment' || NUMERIC_COLUMN_TYPES.has(primary.type);
+    const select: Record<string, true> = {};
+    for (const column of metadata.columns) {
+      if (column.propertyName !== 'passwordHash' && !column.embeddedMetadata) {
+        select[column.propertyName] = true;
+      }
+    }
+    this.selectWithoutHash = select as FindOptionsSelect<TUser>;
+  }
+
+  /** The entity property holding the login handle. */
+  get usernameField(): string {
+    return this.options.usernameField;
+  }
+
+  /** True when the user entity maps a column for `property`. */
+  hasColumn(property: string): boolean {
+    return this.repository.metadata.columns.some((column) => column.propertyName === property);
+  }
+
+  /** The stored form of a login handle. */
+  normalizeHandle(handle: string): string {
+    return this.options.normalizeHandle(handle);
+  }
+
+  /** The user's primary key as a string, the form library tables and token subjects use. */
+  idOf(user: TUser): string {
+    return String((user as Record<string, unknown>)[this.primaryKey]);
+  }
+
+  /**
+   * Turns a stringified id (a token subject) back into the key type of the entity, or `undefined` when
+   * it cannot be one.
+   */
+  parseId(id: string): UserId | undefined {
+    if (!this.numericKey) return id.length > 0 && id.length <= 255 ? id : undefined;
+    if (!/^[0-9]{1,15}$/.test(id)) return undefined;
+    return Number(id);
+  }
+
+  /** Finds a user by login handle (normalised first). The password hash is loaded only when asked for. */
+  async findByHandle(
+    handle: string,
+    options: { withPasswordHash?: boolean } = {},
+  ): Promise<TUser | null> {
+    const where = { [this.usernameField]: this.normalizeHandle(handle) } as FindOptionsWhere<TUser>;
+    if (options.withPasswordHash) return this.repository.findOne({ where });
+    return this.repository.findOne({ where, select: this.selectWithoutHash });
+  }
+
+  /** Finds a user by primary key, without the password hash. */
+  async findById(id: UserId): Promise<TUser | null> {
+    const where = { [this.primaryKey]: id } as FindOptionsWhere<TUser>;
+    return this.repository.findOne({ where, select: this.selectWithoutHash });
+  }
+
+  /**
+   * Creates a user: normalises the handle, hashes the password with argon2id and inserts the row.
+   *
+   * @throws UsernameTakenException when the handle is already registered (including a concurrent
+   * registration of the same handle, caught by the unique index).
+   * @throws ValidationFailedException when the handle is empty or the password is too long.
+   */
+  async createUser(input: CreateUserInput<TUser>): Promise<TUser> {
+    const { password, ...fields } = input;
+    const rawHandle = (fields as Record<string, unknown>)[this.usernameField];
+    if (typeof rawHandle !== 'string' || this.normalizeHandle(rawHandle).length === 0) {
+      throw new ValidationFailedException([
+        { field: this.usernameField, message: `${this.usernameField} must be a non-empty string.` },
+      ]);
+    }
+    const passwordHash = password === null ? null : await this.hashChecked(password);
+    const entity = this.repository.create({
+      ...fields,
+      [this.usernameField]: this.normalizeHandle(rawHandle),
+      passwordHash,
+    } as unknown as TUser);
+    try {
+      await this.repository.insert(entity as never);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UsernameTakenException();
+      throw error;
+    }
+    return entity;
+  }
+
+  /** Sets a new password (argon2id) and stores only its hash. */
+  async setPassword(user: TUser, password: string): Promise<void> {
+    const passwordHash = await this.hashChecked(password);
+    await this.updateColumns(user, { passwordHash } as unknown as Partial<TUser>);
+    (user as AuthUser).passwordHash = passwordHash;
+  }
+
+  /** Records a successful explicit login in `lastLogin`, when the entity has that column. */
+  async recordLogin(user: TUser): Promise<void> {
+    if (!this.hasColumn('lastLogin')) return;
+    const lastLogin = new Date();
+    await this.updateColumns(user, { lastLogin } as unknown as Partial<TUser>);
+    (user as AuthUser).lastLogin = lastLogin;
+  }
+
+  /** Updates some columns of one user row, found by its primary key. */
+  async updateColumns(user: TUser, changes: Partial<TUser>): Promise<void> {
+    const key = (user as Record<string, unknown>)[this.primaryKey];
+    await this.repository.update(
+      { [this.primaryKey]: key } as FindOptionsWhere<TUser>,
+      changes as never,
+    );
+  }
+
+  /** A copy of the user that is safe to send to a client: no `passwordHash`. */
+  toPublic(user: TUser): Record<string, unknown> {
+    const { passwordHash: _omitted, ...rest } = { ...user } as Record<string, unknown>;
+    void _omitted;
+    return rest;
+  }
+
+  private async hashChecked(password: string): Promise<string> {
+    this.hasher.assertAcceptable(password);
+    return this.hasher.hash(password);
+  }
+}

@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from 'portcullis';
+import { databaseOptionsFromUrl } from './database.js';
+import { exampleJwtSecret } from './jwt-secret.js';
+import { NotesModule } from './notes/notes.module.js';
+import { PagesController } from './pages/pages.controller.js';
+
+/** Settings of the example app; each defaults from the environment. */
+export interface ExampleAppSettings {
+  /** DATABASE_URL: `sqlite:<file>`, `postgres://...` or `mysql://...`. */
+  databaseUrl: string;
+  /** AUTH_JWT_SECRET, or a generated one outside production. */
+  jwtSecret: string;
+}
+
+/** The example application: a notes API and two HTML pages, protected by Portcullis. */
+@Module({})
+export class AppModule {
+  static forRoot(overrides: Partial<ExampleAppSettings> = {}): DynamicModule {
+    const settings: ExampleAppSettings = {
+      databaseUrl:
+        overrides.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:data/portcullis.sqlite',
+      jwtSecret: overrides.jwtSecret ?? exampleJwtSecret(process.env),
+    };
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          ...databaseOptionsFromUrl(settings.databaseUrl),
+          autoLoadEntities: true,
+          // Until the library ships migrations, the example creates its tables at start.
+          synchronize: true,
+        }),
+        AuthModule.forRoot({ jwt: { secret: settings.jwtSecret }, routes: true }),
+        NotesModule,
+      ],
+      controllers: [PagesController],
+    };
+  }
+}
