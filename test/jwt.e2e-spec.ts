@@ -1,0 +1,190 @@
+import type { INestApplication } from '@nestjs/common';
+import { createHmac, createSecretKey, generateKeyPairSync } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { User, UserService } from 'portcullis';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../src/app.module.js';
+import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const KEY = createSecretKey(Buffer.from(TEST_JWT_SECRET, 'utf8'));
+const base64url = (value: object | string) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** Signs an HS256 token by hand, so tests can put anything in the header and payload. */
+function handSigned(
+  header: object,
+  payload: object,
+  secret: string | Buffer = TEST_JWT_SECRET,
+): string {
+  const signingInput = `${base64url(header)}.${base64url(payload)}`;
+  const signature = createHmac('sha256', secret).update(signingInput).digest('base64url');
+  return `${signingInput}.${signature}`;
+}
+
+describe.each(ADAPTERS)('access tokens on %s', (adapter) => {
+  let app: INestApplication;
+  let database: TestDatabase;
+  let userId: string;
+  const http = () => request(app.getHttpServer());
+  const now = () => Math.floor(Date.now() / 1000);
+
+  function claims(overrides: Record<string, unknown> = {}) {
+    return {
+      sub: userId,
+      typ: 'access',
+      jti: 'test-jti',
+      iat: now(),
+      exp: now() + 600,
+      iss: 'portcullis',
+      aud: 'portcullis',
+      ...overrides,
+    };
+  }
+
+  async function call(token: string) {
+    return http().get('/auth/me').set('Authorization', `Bearer ${token}`);
+  }
+
+  async function expectRejected(token: string, error = 'invalid_token') {
+    const response = await call(token);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toBe(error);
+    expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
+    return response;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await createTestApp(
+      [AppModule.forRoot({ databaseUrl: database.url, jwtSecret: TEST_JWT_SECRET })],
+      adapter,
+    );
+    const users = app.get<UserService<User>>(UserService);
+    const user = await users.createUser({ username: 'tess', password: 'correct horse battery' });
+    userId = String(user.id);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('accepts a token it issued, and a hand-made one with the same key and claims', async () => {
+    const login = await http()
+      .post('/auth/login')
+      .send({ username: 'tess', password: 'correct horse battery' })
+      .expect(200);
+    const [header, payload] = login.body.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toMatchObject({ alg: 'HS256', typ: 'JWT', kid: expect.any(String) });
+    expect(payload).toMatchObject({
+      sub: userId,
+      typ: 'access',
+      iss: 'portcullis',
+      aud: 'portcullis',
+      jti: expect.any(String),
+    });
+    expect(payload.exp - payload.iat).toBe(900);
+    expect((await call(login.body.access_token)).status).toBe(200);
+    expect((await call(handSigned({ alg: 'HS256', typ: 'JWT' }, claims()))).status).toBe(200);
+  });
+
+  it.each(['none', 'None', 'NONE', 'nOnE'])('rejects alg %s', async (alg) => {
+    await expectRejected(`${base64url({ alg, typ: 'JWT' })}.${base64url(claims())}.`);
+  });
+
+  it('rejects an empty signature and a signature from another secret', async () => {
+    const good = handSigned({ alg: 'HS256' }, claims());
+    await expectRejected(`${good.split('.').slice(0, 2).join('.')}.`);
+    await expectRejected(
+      handSigned({ alg: 'HS256' }, claims(), 'another-secret-that-is-also-long-enough-000'),
+    );
+  });
+
+  it('rejects a token whose payload was changed after signing', async () => {
+    const [header, , signature] = handSigned({ alg: 'HS256' }, claims()).split('.');
+    await expectRejected(`${header}.${base64url(claims({ sub: '999' }))}.${signature}`);
+  });
+
+  it('rejects HS256 signed with a public key, and other algorithms', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' });
+    await expectRejected(handSigned({ alg: 'HS256' }, claims(), pem));
+    await expectRejected(jwt.sign(claims(), privateKey, { algorithm: 'RS256' }));
+    await expectRejected(jwt.sign(claims(), KEY, { algorithm: 'HS512' }));
+  });
+
+  it('reports an expired token as token_expired, and a forged expired one as invalid_token', async () => {
+    const expired = claims({ iat: now() - 3600, exp: now() - 120 });
+    await expectRejected(handSigned({ alg: 'HS256' }, expired), 'token_expired');
+    await expectRejected(handSigned({ alg: 'HS256' }, expired, 'x'.repeat(40)), 'invalid_token');
+  });
+
+  it('tolerates clock skew within the 30 s leeway only', async () => {
+    expect((await call(handSigned({ alg: 'HS256' }, claims({ exp: now() - 10 })))).status).toBe(
+      200,
+    );
+    await expectRejected(handSigned({ alg: 'HS256' }, claims({ nbf: now() + 300 })));
+    expect((await call(handSigned({ alg: 'HS256' }, claims({ nbf: now() + 5 })))).status).toBe(200);
+  });
+
+  it.each([
+    ['a missing exp', { exp: undefined }],
+    ['a missing sub', { sub: undefined }],
+    ['a missing jti', { jti: undefined }],
+    ['a missing typ', { typ: undefined }],
+    ['typ refresh', { typ: 'refresh' }],
+    ['a wrong issuer', { iss: 'someone-else' }],
+    ['a wrong audience', { aud: 'another-api' }],
+    ['a missing issuer', { iss: undefined }],
+    ['a subject that is not a user', { sub: '999999' }],
+    ['a subject that is not an id', { sub: "1' OR '1'='1" }],
+    ['a numeric subject', { sub: 1 }],
+  ])('rejects %s', async (_name, overrides) => {
+    await expectRejected(handSigned({ alg: 'HS256' }, claims(overrides)));
+  });
+
+  it('rejects the token of a user who was deactivated', async () => {
+    const users = app.get<UserService<User>>(UserService);
+    const user = await users.createUser({ username: 'leaver', password: 'correct horse battery' });
+    const token = handSigned({ alg: 'HS256' }, claims({ sub: String(user.id) }));
+    expect((await call(token)).status).toBe(200);
+    await users.updateColumns(user, { isActive: false });
+    await expectRejected(token);
+  });
+
+  it.each([
+    ['two segments', () => `${base64url({ alg: 'HS256' })}.${base64url(claims())}`],
+    ['four segments', () => `${handSigned({ alg: 'HS256' }, claims())}.extra`],
+    ['bad base64url', () => 'e30.!!!.abc'],
+    ['a JSON array payload', () => handSigned({ alg: 'HS256' }, [1, 2, 3] as unknown as object)],
+    [
+      'a payload that is not JSON',
+      () => `${base64url({ alg: 'HS256' })}.${base64url('not json')}.sig`,
+    ],
+    [
+      '12 KB of forged claims',
+      () => handSigned({ alg: 'HS256' }, claims({ pad: 'a'.repeat(12_000) }), 'k'.repeat(40)),
+    ],
+  ])('answers a token with %s with 401, never 500', async (_name, make) => {
+    const response = await call(make());
+    expect(response.status).toBe(401);
+    expect(['invalid_token', 'token_expired']).toContain(response.body.error);
+  });
+
+  it('a 100 KB token is refused by the HTTP server itself (431), never a 500', async () => {
+    const response = await call(handSigned({ alg: 'HS256' }, claims({ pad: 'a'.repeat(100_000) })));
+    expect([401, 431]).toContain(response.status);
+  });
+
+  it('does not take a token from the query string or a lower-cased "bearer" in another header', async () => {
+    const token = handSigned({ alg: 'HS256' }, claims());
+    expect((await http().get(`/auth/me?access_token=${token}`)).status).toBe(401);
+    expect((await http().get('/auth/me').set('X-Token', token)).status).toBe(401);
+    expect((await http().get('/auth/me').set('Authorization', `bearer ${token}`)).status).toBe(200);
+  });
+});
