@@ -44,7 +44,11 @@ export class PasswordHasher implements OnModuleInit {
 
   /** Hashes a password with the current parameters; returns a PHC string. */
   async hash(password: string): Promise<string> {
-    return argon2.hash(password, { type: argon2.argon2id, ...this.options.passwordHashing });
+    const hash = await argon2.hash(password, {
+      type: argon2.argon2id,
+      ...this.options.passwordHashing,
+    });
+    return canonicalPhcOrder(hash);
   }
 
   /**
@@ -82,4 +86,18 @@ export class PasswordHasher implements OnModuleInit {
     this.dummyHash ??= this.hash(randomBytes(32).toString('base64url'));
     return this.dummyHash;
   }
+}
+
+const PHC_PARAMETERS = /^(\$argon2(?:id|i|d)\$v=\d+\$)m=(\d+),p=(\d+),t=(\d+)(\$.*)$/;
+
+/**
+ * Rewrites `m=..,p=..,t=..` as `m=..,t=..,p=..`, the order of the PHC string format that the reference
+ * libargon2 (and so argon2-cffi, PHP, ...) insists on. node-argon2 0.45 writes m,p,t
+ * (ranisalt/node-argon2#559) but reads parameters by name, so both orders verify here.
+ */
+export function canonicalPhcOrder(hash: string): string {
+  const match = PHC_PARAMETERS.exec(hash);
+  if (!match) return hash;
+  const [, prefix, memory, parallelism, time, rest] = match;
+  return `${prefix}m=${memory},t=${time},p=${parallelism}${rest}`;
 }

@@ -1,0 +1,184 @@
+import 'reflect-metadata';
+import { createSecretKey, generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { AuthModuleOptions, AuthModuleStructuralOptions } from './auth.options.js';
+import {
+  defaultNormalizeHandle,
+  resolveAuthOptions,
+  resolveStructuralOptions,
+} from './auth.resolved-options.js';
+import { AuthConfigurationError } from './errors/auth.exception.js';
+import { User } from './users/user.entity.js';
+
+const SECRET = 'x'.repeat(32);
+
+function configurationError(run: () => unknown): AuthConfigurationError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthConfigurationError);
+    return error as AuthConfigurationError;
+  }
+  throw new Error('expected an AuthConfigurationError');
+}
+
+describe('resolveStructuralOptions', () => {
+  it('defaults to the built-in User entity, jwt then basic, no routes, not global', () => {
+    expect(resolveStructuralOptions()).toEqual({
+      userEntity: User,
+      strategies: ['jwt', 'basic'],
+      routesPrefix: null,
+      global: false,
+    });
+    expect(resolveStructuralOptions({})).toEqual(resolveStructuralOptions());
+  });
+
+  it('keeps the given strategies in order and the global flag', () => {
+    expect(resolveStructuralOptions({ strategies: ['basic', 'jwt'], global: true })).toMatchObject({
+      strategies: ['basic', 'jwt'],
+      global: true,
+    });
+  });
+
+  it('mounts the routes under "auth" for routes: true', () => {
+    expect(resolveStructuralOptions({ routes: true }).routesPrefix).toBe('auth');
+  });
+
+  it('strips the slashes around a routes prefix', () => {
+    expect(resolveStructuralOptions({ routes: { prefix: '/account/' } }).routesPrefix).toBe(
+      'account',
+    );
+  });
+
+  it('names an unknown strategy and the known ones', () => {
+    const error = configurationError(() =>
+      resolveStructuralOptions({
+        strategies: ['nope'],
+      } as unknown as AuthModuleStructuralOptions),
+    );
+    expect(error.message).toContain('"nope"');
+    expect(error.message).toContain('jwt, basic');
+  });
+
+  it('rejects an empty strategies array', () => {
+    const error = configurationError(() => resolveStructuralOptions({ strategies: [] }));
+    expect(error.message).toMatch(/strategies must be a non-empty array/);
+  });
+
+  it('rejects a strategy listed twice', () => {
+    const error = configurationError(() =>
+      resolveStructuralOptions({ strategies: ['jwt', 'jwt'] }),
+    );
+    expect(error.message).toMatch(/strategies: a strategy is listed twice/);
+  });
+
+  it('rejects a userEntity class without @Entity, naming the class', () => {
+    class PlainAccount {
+      id!: number;
+    }
+    const error = configurationError(() => resolveStructuralOptions({ userEntity: PlainAccount }));
+    expect(error.message).toContain('PlainAccount');
+    expect(error.message).toContain('@Entity');
+  });
+
+  it('rejects a null userEntity', () => {
+    const error = configurationError(() =>
+      resolveStructuralOptions({ userEntity: null } as unknown as AuthModuleStructuralOptions),
+    );
+    expect(error.message).toMatch(/userEntity must be a TypeORM entity class.*got null/);
+  });
+});
+
+describe('resolveAuthOptions', () => {
+  const structural = resolveStructuralOptions();
+
+  const resolve = (options: AuthModuleOptions | undefined, env: NodeJS.ProcessEnv = {}) =>
+    resolveAuthOptions(options, structural, env);
+
+  it('applies the documented defaults', () => {
+    const resolved = resolve(undefined, { AUTH_JWT_SECRET: SECRET });
+    expect(resolved).toMatchObject({
+      ...structural,
+      usernameField: 'username',
+      jwt: { issuer: 'portcullis', audience: 'portcullis', accessTokenTtl: 900, leeway: 30 },
+      passwordHashing: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+      maxPasswordBytes: 1024,
+      realm: 'portcullis',
+      loginUrl: '/login',
+      htmlNegotiation: false,
+    });
+    expect(resolved.normalizeHandle).toBe(defaultNormalizeHandle);
+  });
+
+  it('reads the secret from AUTH_JWT_SECRET when jwt.secret is absent', () => {
+    const resolved = resolve({}, { AUTH_JWT_SECRET: SECRET });
+    expect(resolved.jwt.key.type).toBe('secret');
+    expect(resolved.jwt.key.export().toString('utf8')).toBe(SECRET);
+  });
+
+  it('prefers jwt.secret over AUTH_JWT_SECRET', () => {
+    const own = 'y'.repeat(40);
+    const resolved = resolve({ jwt: { secret: own } }, { AUTH_JWT_SECRET: SECRET });
+    expect(resolved.jwt.key.export().toString('utf8')).toBe(own);
+  });
+
+  it('names AUTH_JWT_SECRET when no secret is given', () => {
+    const error = configurationError(() => resolve({}, {}));
+    expect(error.message).toContain('AUTH_JWT_SECRET');
+  });
+
+  it('rejects a 31-byte secret, saying 31 bytes and 32', () => {
+    const error = configurationError(() => resolve({ jwt: { secret: 'x'.repeat(31) } }));
+    expect(error.message).toContain('31 bytes');
+    expect(error.message).toContain('at least 32 bytes');
+  });
+
+  it('accepts a 32-byte string secret', () => {
+    expect(resolve({ jwt: { secret: SECRET } }).jwt.key.symmetricKeySize).toBe(32);
+  });
+
+  it('measures a string secret in UTF-8 bytes', () => {
+    const secret = 'é'.repeat(16);
+    expect(Buffer.byteLength(secret, 'utf8')).toBe(32);
+    expect(resolve({ jwt: { secret } }).jwt.key.symmetricKeySize).toBe(32);
+  });
+
+  it('accepts a 32-byte Buffer', () => {
+    const secret = Buffer.alloc(32, 7);
+    expect(resolve({ jwt: { secret } }).jwt.key.export().equals(secret)).toBe(true);
+  });
+
+  it('accepts a secret KeyObject as is', () => {
+    const secret = createSecretKey(Buffer.alloc(32, 9));
+    expect(resolve({ jwt: { secret } }).jwt.key).toBe(secret);
+  });
+
+  it('rejects an RSA public KeyObject', () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const error = configurationError(() => resolve({ jwt: { secret: publicKey } }));
+    expect(error.message).toContain('secret (symmetric) KeyObject');
+  });
+
+  it('lists every problem at once', () => {
+    const error = configurationError(() =>
+      resolve({
+        jwt: { secret: 'short', accessTokenTtl: -5 },
+        usernameField: 'bad field',
+      }),
+    );
+    expect(error.problems).toHaveLength(3);
+    expect(error.message).toContain('jwt.secret is 5 bytes');
+    expect(error.message).toContain('jwt.accessTokenTtl must be an integer >= 1; got -5');
+    expect(error.message).toContain('usernameField must be the name of an entity property');
+  });
+});
+
+describe('defaultNormalizeHandle', () => {
+  it('trims and lower-cases', () => {
+    expect(defaultNormalizeHandle(' Alice@X.io ')).toBe('alice@x.io');
+  });
+
+  it('folds fullwidth letters with NFKC', () => {
+    expect(defaultNormalizeHandle('Ａｌｉｃｅ')).toBe('alice');
+  });
+});
