@@ -47,6 +47,7 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
       access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       token_type: 'Bearer',
       expires_in: 900,
+      refresh_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
     });
     expect(login.headers['cache-control']).toBe('no-store');
     const auth = `Bearer ${login.body.access_token}`;

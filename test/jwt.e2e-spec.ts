@@ -34,6 +34,7 @@ describe.each(ADAPTERS)('access tokens on %s', (adapter) => {
     return {
       sub: userId,
       typ: 'access',
+      sid: 'test-session',
       jti: 'test-jti',
       iat: now(),
       exp: now() + 600,
@@ -136,6 +137,7 @@ describe.each(ADAPTERS)('access tokens on %s', (adapter) => {
     ['a missing exp', { exp: undefined }],
     ['a missing sub', { sub: undefined }],
     ['a missing jti', { jti: undefined }],
+    ['a missing sid', { sid: undefined }],
     ['a missing typ', { typ: undefined }],
     ['typ refresh', { typ: 'refresh' }],
     ['a wrong issuer', { iss: 'someone-else' }],

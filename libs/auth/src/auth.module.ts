@@ -29,7 +29,13 @@ import { PasswordHasher } from './passwords/password-hasher.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { PasswordStrategy } from './strategies/password.strategy.js';
+import { AuthSession } from './sessions/auth-session.entity.js';
+import { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
+import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
+import { SessionService } from './sessions/session.service.js';
 import { TokenService } from './tokens/token.service.js';
+import { AccountService } from './users/account.service.js';
+import { UserCache } from './users/user-cache.js';
 import { UserService } from './users/user.service.js';
 
 /**
@@ -96,7 +102,11 @@ export class AuthModule extends ConfigurableAuthModule {
       },
       PasswordHasher,
       UserService,
+      UserCache,
       TokenService,
+      RevokedSessionRegistry,
+      SessionService,
+      AccountService,
       PasswordBackend,
       JwtBackend,
       JwtStrategy,
@@ -112,7 +122,10 @@ export class AuthModule extends ConfigurableAuthModule {
     return {
       ...base,
       global: true,
-      imports: [...(base.imports ?? []), TypeOrmModule.forFeature([structural.userEntity])],
+      imports: [
+        ...(base.imports ?? []),
+        TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord]),
+      ],
       controllers:
         structural.routesPrefix === null ? [] : [createAuthController(structural.routesPrefix)],
       providers,
@@ -122,7 +135,11 @@ export class AuthModule extends ConfigurableAuthModule {
         AUTH_RESOLVED_OPTIONS,
         PasswordHasher,
         UserService,
+        UserCache,
         TokenService,
+        RevokedSessionRegistry,
+        SessionService,
+        AccountService,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,

@@ -22,6 +22,31 @@ export interface AuthJwtOptions {
   accessTokenTtl?: number;
   /** Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. @default 30 */
   leeway?: number;
+  /** Absolute lifetime of a session (refresh-token family), in seconds. @default 2592000 (30 days) */
+  refreshTokenTtl?: number;
+  /**
+   * Idle lifetime of a refresh token, in seconds: a session unused for this long ends.
+   * @default 1209600 (14 days)
+   */
+  refreshTokenIdleTtl?: number;
+  /**
+   * Seconds after a refresh token is used during which presenting it again returns the same successor
+   * (a client retrying after a lost response) instead of being treated as theft.
+   * @default 5
+   */
+  refreshReuseGrace?: number;
+}
+
+/** The in-memory cache of users that keeps the access-token path free of database reads. */
+export interface UserCacheOptions {
+  /** Most users held. @default 10000 */
+  max?: number;
+  /**
+   * Seconds a cached user is trusted. Changes made through Portcullis or TypeORM in this process
+   * invalidate at once; this bounds how stale a change made elsewhere (another process, raw SQL) can be.
+   * @default 30
+   */
+  ttl?: number;
 }
 
 /** argon2id cost parameters. The defaults are OWASP's recommendation. */
@@ -52,6 +77,15 @@ export interface AuthModuleOptions {
   normalizeHandle?: (handle: string) => string;
   /** JWT settings. */
   jwt?: AuthJwtOptions;
+  /** The user cache of the access-token path. */
+  userCache?: UserCacheOptions;
+  /**
+   * Milliseconds between reads of recently ended sessions from the database, so that a session ended by
+   * another process (or the CLI) is refused here too. Sessions ended in this process are refused at
+   * once. `0` turns the reads off (one process only).
+   * @default 2000
+   */
+  revocationSyncInterval?: number;
   /** argon2id parameters for new hashes; stored hashes with other parameters are re-hashed on login. */
   passwordHashing?: PasswordHashingOptions;
   /**

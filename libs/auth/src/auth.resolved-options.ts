@@ -28,7 +28,12 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
     audience: string;
     accessTokenTtl: number;
     leeway: number;
+    refreshTokenTtl: number;
+    refreshTokenIdleTtl: number;
+    refreshReuseGrace: number;
   };
+  userCache: { max: number; ttl: number };
+  revocationSyncInterval: number;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   maxPasswordBytes: number;
   realm: string;
@@ -175,7 +180,37 @@ export function resolveAuthOptions(
       audience: nonEmptyString(problems, 'jwt.audience', jwt.audience, 'portcullis'),
       accessTokenTtl: positiveInteger(problems, 'jwt.accessTokenTtl', jwt.accessTokenTtl, 900),
       leeway: positiveInteger(problems, 'jwt.leeway', jwt.leeway, 30, 0),
+      refreshTokenTtl: positiveInteger(
+        problems,
+        'jwt.refreshTokenTtl',
+        jwt.refreshTokenTtl,
+        2_592_000,
+      ),
+      refreshTokenIdleTtl: positiveInteger(
+        problems,
+        'jwt.refreshTokenIdleTtl',
+        jwt.refreshTokenIdleTtl,
+        1_209_600,
+      ),
+      refreshReuseGrace: positiveInteger(
+        problems,
+        'jwt.refreshReuseGrace',
+        jwt.refreshReuseGrace,
+        5,
+        0,
+      ),
     },
+    userCache: {
+      max: positiveInteger(problems, 'userCache.max', input.userCache?.max, 10_000),
+      ttl: positiveInteger(problems, 'userCache.ttl', input.userCache?.ttl, 30, 0),
+    },
+    revocationSyncInterval: positiveInteger(
+      problems,
+      'revocationSyncInterval',
+      input.revocationSyncInterval,
+      2000,
+      0,
+    ),
     passwordHashing: {
       memoryCost: positiveInteger(
         problems,

@@ -7,6 +7,7 @@ export type {
   AuthModuleStructuralOptions,
   LoginStrategyName,
   PasswordHashingOptions,
+  UserCacheOptions,
 } from './auth.options.js';
 export { defaultNormalizeHandle } from './auth.resolved-options.js';
 export {
@@ -24,10 +25,13 @@ export { AuthErrorCode } from './errors/auth-error-code.js';
 export {
   AuthConfigurationError,
   AuthException,
+  AuthServiceUnavailableException,
   InvalidCredentialsException,
+  InvalidGrantException,
   InvalidTokenException,
   NotAuthenticatedException,
   TokenExpiredException,
+  TokenRevokedException,
   UsernameTakenException,
   ValidationFailedException,
 } from './errors/auth.exception.js';
@@ -38,13 +42,27 @@ export { User } from './users/user.entity.js';
 export type { AuthUser } from './users/auth-user.interface.js';
 export { InjectUserRepository } from './users/inject-user-repository.decorator.js';
 export { UserService } from './users/user.service.js';
+export { UserCache } from './users/user-cache.js';
+export { AccountService } from './users/account.service.js';
 export type { CreateUserInput, UserId } from './users/user.service.js';
 
 export { PasswordHasher } from './passwords/password-hasher.js';
 export { PasswordBackend } from './backends/password.backend.js';
 export { JwtBackend } from './backends/jwt.backend.js';
-export { TokenService, ACCESS_TOKEN_TYPE } from './tokens/token.service.js';
-export type { AccessTokenClaims, TokenResponse } from './tokens/token.service.js';
+export type { AccessTokenInfo } from './backends/jwt.backend.js';
+export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.service.js';
+export type {
+  AccessTokenClaims,
+  RefreshTokenClaims,
+  TokenResponse,
+} from './tokens/token.service.js';
+
+export { AuthSession } from './sessions/auth-session.entity.js';
+export { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
+export { SessionService } from './sessions/session.service.js';
+export type { IssuedTokens, SessionClient, SessionEndReason } from './sessions/session.service.js';
+export { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
+export type { SessionView } from './http/auth.controller.js';
 
 export { JwtStrategy } from './strategies/jwt.strategy.js';
 export { BasicStrategy } from './strategies/basic.strategy.js';

@@ -14,6 +14,7 @@ export const AuthErrorCode = {
   UsernameTaken: 'username_taken',
   InvalidPassword: 'invalid_password',
   ValidationFailed: 'validation_failed',
+  ServiceUnavailable: 'service_unavailable',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */

@@ -77,6 +77,23 @@ export class TokenExpiredException extends AuthException {
   }
 }
 
+/** 401 `token_revoked`: a valid token of a session that has ended (logout, password change, ...). */
+export class TokenRevokedException extends AuthException {
+  constructor(message = 'The session of this token has ended.') {
+    super(AuthErrorCode.TokenRevoked, message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
+/**
+ * 401 `invalid_grant`: a refresh token that is malformed, expired, already used, or of an ended
+ * session. Reuse of a used refresh token also ends its whole session.
+ */
+export class InvalidGrantException extends AuthException {
+  constructor(message = 'The refresh token is invalid, expired or revoked.') {
+    super(AuthErrorCode.InvalidGrant, message, HttpStatus.UNAUTHORIZED);
+  }
+}
+
 /** 409 `username_taken`: registration with a login handle that already exists. */
 export class UsernameTakenException extends AuthException {
   constructor(message = 'An account with this login already exists.') {
@@ -93,6 +110,16 @@ export class ValidationFailedException extends AuthException {
       HttpStatus.BAD_REQUEST,
       details,
     );
+  }
+}
+
+/**
+ * 503 `service_unavailable`: Portcullis cannot tell whether a credential is still good (its database
+ * is unreachable), so it refuses rather than guess.
+ */
+export class AuthServiceUnavailableException extends AuthException {
+  constructor(message = 'Authentication is temporarily unavailable.') {
+    super(AuthErrorCode.ServiceUnavailable, message, HttpStatus.SERVICE_UNAVAILABLE);
   }
 }
 

@@ -21,6 +21,7 @@ export class LoginCredentialsGuard implements CanActivate {
     const outcome = await this.authenticator.authenticate(request, LOGIN_ORDER);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
+      request.authInfo = outcome.info;
       return true;
     }
     if (outcome.kind === 'none') {

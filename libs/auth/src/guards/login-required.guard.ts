@@ -60,6 +60,7 @@ export class LoginRequiredGuard implements CanActivate {
     const outcome = await this.authenticator.authenticate(request, order);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
+      request.authInfo = outcome.info;
       request[AUTHENTICATED_BY] = 'user';
       return true;
     }

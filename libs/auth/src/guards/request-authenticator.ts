@@ -8,7 +8,7 @@ import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
 
 /** What trying an ordered list of strategies on a request came to. */
 export type AuthenticationOutcome =
-  | { kind: 'user'; user: object; strategy: string }
+  | { kind: 'user'; user: object; info?: object; strategy: string }
   | { kind: 'none' }
   | { kind: 'failure'; exception: AuthException; strategy: string };
 
@@ -72,7 +72,8 @@ function runStrategy(
   return new Promise((resolve, reject) => {
     const attempt = Object.create(strategy) as RegisteredStrategy;
     const name = strategy.strategyName;
-    attempt.success = (user: object) => resolve({ kind: 'user', user, strategy: name });
+    attempt.success = (user: object, info?: object) =>
+      resolve({ kind: 'user', user, info: info ?? { strategy: name }, strategy: name });
     attempt.fail = (challenge?: unknown, status?: number) => {
       const failure = typeof challenge === 'number' ? undefined : challenge;
       const code = typeof challenge === 'number' ? challenge : status;

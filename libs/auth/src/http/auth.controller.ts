@@ -1,31 +1,60 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   Header,
   HttpCode,
   Injectable,
+  NotFoundException,
+  Param,
   Post,
+  Req,
   Type,
   UseGuards,
 } from '@nestjs/common';
+import type { AccessTokenInfo } from '../backends/jwt.backend.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { LoginCredentialsGuard } from '../guards/login-credentials.guard.js';
 import { LoginRequiredGuard } from '../guards/login-required.guard.js';
-import { TokenResponse, TokenService } from '../tokens/token.service.js';
+import type { AuthSession } from '../sessions/auth-session.entity.js';
+import { SessionService } from '../sessions/session.service.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { TokenResponse } from '../tokens/token.service.js';
+import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
-import { parseRegistration } from './registration.js';
+import { parseRegistration, requireStringFields } from './registration.js';
+
+/** A session as `GET /auth/sessions` shows it. */
+export interface SessionView {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+  /** True for the session of the token making the request. */
+  current: boolean;
+}
+
+type ClientRequest = AuthRequest & { ip?: string };
+
+function currentSessionId(request: AuthRequest): string | undefined {
+  const info = request.authInfo as Partial<AccessTokenInfo> | undefined;
+  return info?.strategy === 'jwt' ? info.sessionId : undefined;
+}
 
 /**
- * The opt-in auth routes: `POST register`, `POST login`, `GET me`. Mounted by `AuthModule` under the
- * `routes` prefix (default `auth`) through {@link createAuthController}.
+ * The opt-in auth routes, mounted by `AuthModule` under the `routes` prefix (default `auth`) through
+ * {@link createAuthController}: register, login, refresh, logout, me, sessions and change-password.
  */
 @Injectable()
 export class AuthController {
   constructor(
     protected readonly users: UserService<object>,
-    protected readonly tokens: TokenService,
+    protected readonly sessions: SessionService,
+    protected readonly accounts: AccountService<object>,
   ) {}
 
   /** `POST register {<usernameField>, password, email?}`: 201 with the new user, 409 when taken. */
@@ -46,15 +75,42 @@ export class AuthController {
     return this.users.toPublic(user);
   }
 
-  /** `POST login`: 200 with an OAuth 2.0 token response. Body (JSON or form) or Basic credentials. */
+  /**
+   * `POST login`: 200 with an OAuth 2.0 token response (access and refresh token) for a new session.
+   * Credentials in a JSON or form body, or in an `Authorization: Basic` header.
+   */
   @Public()
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @UseGuards(LoginCredentialsGuard)
-  async login(@CurrentUser() user: object): Promise<TokenResponse> {
+  async login(@CurrentUser() user: object, @Req() request: ClientRequest): Promise<TokenResponse> {
     await this.users.recordLogin(user);
-    return this.tokens.issueAccessToken(this.users.idOf(user));
+    const userAgent = request.headers['user-agent'];
+    const issued = await this.sessions.start(this.users.idOf(user), {
+      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
+      ip: request.ip,
+    });
+    return tokenResponse(issued);
+  }
+
+  /** `POST refresh {refresh_token}`: a new pair for the same session; the old refresh token is used up. */
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  async refresh(@Body() body: unknown): Promise<TokenResponse> {
+    const { refresh_token: refreshToken } = requireStringFields(body, ['refresh_token']);
+    return tokenResponse(await this.sessions.refresh(refreshToken));
+  }
+
+  /** `POST logout`: ends the session of the access token; it and its refresh token stop working. */
+  @Post('logout')
+  @HttpCode(204)
+  @UseGuards(LoginRequiredGuard)
+  async logout(@Req() request: AuthRequest): Promise<void> {
+    const sessionId = currentSessionId(request);
+    if (sessionId) await this.sessions.end(sessionId, 'logout');
   }
 
   /** `GET me`: the current user, without its password hash. */
@@ -63,6 +119,70 @@ export class AuthController {
   me(@CurrentUser() user: object): Record<string, unknown> {
     return this.users.toPublic(user);
   }
+
+  /** `GET sessions`: the current user's live sessions. */
+  @Get('sessions')
+  @UseGuards(LoginRequiredGuard)
+  async listSessions(
+    @CurrentUser() user: object,
+    @Req() request: AuthRequest,
+  ): Promise<SessionView[]> {
+    const current = currentSessionId(request);
+    const sessions = await this.sessions.listActive(this.users.idOf(user));
+    return sessions.map((session) => sessionView(session, current));
+  }
+
+  /** `DELETE sessions/:id`: ends one of the current user's sessions (404 for anyone else's). */
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @UseGuards(LoginRequiredGuard)
+  async endSession(@CurrentUser() user: object, @Param('id') id: string): Promise<void> {
+    const session = await this.sessions.findForUser(this.users.idOf(user), id);
+    if (!session || session.revokedAt) throw new NotFoundException('No such session.');
+    await this.sessions.end(session.id, 'revoked');
+  }
+
+  /**
+   * `POST change-password {current_password, new_password}`: 204; ends every other session. A wrong
+   * current password is a 401 and changes nothing.
+   */
+  @Post('change-password')
+  @HttpCode(204)
+  @UseGuards(LoginRequiredGuard)
+  async changePassword(
+    @CurrentUser() user: object,
+    @Req() request: AuthRequest,
+    @Body() body: unknown,
+  ): Promise<void> {
+    const fields = requireStringFields(body, ['current_password', 'new_password']);
+    await this.accounts.changePassword(
+      user,
+      fields.current_password,
+      fields.new_password,
+      currentSessionId(request),
+    );
+  }
+}
+
+function tokenResponse(issued: TokenResponse & { refresh_token: string }): TokenResponse {
+  return {
+    access_token: issued.access_token,
+    token_type: issued.token_type,
+    expires_in: issued.expires_in,
+    refresh_token: issued.refresh_token,
+  };
+}
+
+function sessionView(session: AuthSession, current: string | undefined): SessionView {
+  return {
+    id: session.id,
+    createdAt: session.createdAt,
+    lastUsedAt: session.lastUsedAt,
+    expiresAt: session.expiresAt,
+    userAgent: session.userAgent,
+    ip: session.ip,
+    current: session.id === current,
+  };
 }
 
 /** A subclass of {@link AuthController} mounted at `prefix`, so each module instance has its own path. */

@@ -75,3 +75,25 @@ export function parseRegistration(
   if (problems.length) throw new ValidationFailedException(problems);
   return { handle: handle as string, password: password as string, email };
 }
+
+/**
+ * Checks that a body is an object whose `names` are all non-empty strings, listing every missing one.
+ *
+ * @throws ValidationFailedException
+ */
+export function requireStringFields<K extends string>(
+  body: unknown,
+  names: readonly K[],
+): Record<K, string> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailedException([
+      { field: 'body', message: 'The body must be a JSON object.' },
+    ]);
+  }
+  const fields = body as Record<string, unknown>;
+  const problems: ValidationProblem[] = names
+    .filter((name) => typeof fields[name] !== 'string' || (fields[name] as string).length === 0)
+    .map((name) => ({ field: name, message: `${name} must be a non-empty string.` }));
+  if (problems.length) throw new ValidationFailedException(problems);
+  return fields as Record<K, string>;
+}

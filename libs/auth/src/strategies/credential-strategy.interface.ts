@@ -8,6 +8,8 @@ export interface AuthRequest {
   originalUrl?: string;
   body?: unknown;
   user?: unknown;
+  /** What the strategy that authenticated the request says about it (e.g. the session of a token). */
+  authInfo?: unknown;
 }
 
 /**

@@ -40,7 +40,7 @@ export class JwtStrategy
   }
 
   /** Called by passport-jwt with a payload whose signature and registered claims are valid. */
-  validate(payload: jwt.JwtPayload): Promise<object> {
+  validate(payload: jwt.JwtPayload): Promise<[object, object]> {
     return this.backend.authenticatePayload(payload);
   }
 
@@ -57,7 +57,9 @@ export class JwtStrategy
     let challenge = `Bearer realm=${quoted(realm)}`;
     if (
       failure &&
-      (failure.code === AuthErrorCode.InvalidToken || failure.code === AuthErrorCode.TokenExpired)
+      (failure.code === AuthErrorCode.InvalidToken ||
+        failure.code === AuthErrorCode.TokenExpired ||
+        failure.code === AuthErrorCode.TokenRevoked)
     ) {
       challenge += `, error="invalid_token", error_description=${quoted(failure.message)}`;
     }

@@ -86,6 +86,12 @@ export class UserService<TUser extends object = AuthUser> {
     return String((user as Record<string, unknown>)[this.primaryKey]);
   }
 
+  /** The primary key of an entity object, or undefined when it has none (a partial update). */
+  idFromEntity(entity: object): UserId | undefined {
+    const id = (entity as Record<string, unknown>)[this.primaryKey];
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  }
+
   /**
    * Turns a stringified id (a token subject) back into the key type of the entity, or `undefined` when
    * it cannot be one.
@@ -106,9 +112,10 @@ export class UserService<TUser extends object = AuthUser> {
     return this.repository.findOne({ where, select: this.selectWithoutHash });
   }
 
-  /** Finds a user by primary key, without the password hash. */
-  async findById(id: UserId): Promise<TUser | null> {
+  /** Finds a user by primary key. The password hash is loaded only when asked for. */
+  async findById(id: UserId, options: { withPasswordHash?: boolean } = {}): Promise<TUser | null> {
     const where = { [this.primaryKey]: id } as FindOptionsWhere<TUser>;
+    if (options.withPasswordHash) return this.repository.findOne({ where });
     return this.repository.findOne({ where, select: this.selectWithoutHash });
   }
 

@@ -1,0 +1,102 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource, MoreThanOrEqual, Repository } from 'typeorm';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { AuthServiceUnavailableException } from '../errors/auth.exception.js';
+import { AuthSession } from './auth-session.entity.js';
+
+/**
+ * The ids of recently ended sessions, held in memory so that checking an access token for revocation
+ * costs a map lookup, not a database read.
+ *
+ * Only sessions ended within one access-token lifetime (plus leeway) matter: older tokens of an ended
+ * session have expired anyway, which keeps the set bounded. Sessions ended in this process are added
+ * at once; those ended elsewhere (another process, the CLI) arrive with the next database read, every
+ * `revocationSyncInterval` ms. If those reads keep failing, the registry cannot vouch for any token and
+ * the access-token path answers 503 until the database is back.
+ */
+@Injectable()
+export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Portcullis');
+  private readonly sessions: Repository<AuthSession>;
+  private revoked = new Map<string, number>();
+  private lastSync = 0;
+  private timer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {
+    this.sessions = dataSource.getRepository(AuthSession);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.sync();
+    const interval = this.options.revocationSyncInterval;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.sync().catch(() => undefined), interval);
+      this.timer.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * True when the session has ended.
+   *
+   * @throws AuthServiceUnavailableException when the database has not answered for several intervals.
+   */
+  isRevoked(sessionId: string): boolean {
+    const interval = this.options.revocationSyncInterval;
+    if (interval > 0 && Date.now() - this.lastSync > Math.max(5 * interval, 10_000)) {
+      throw new AuthServiceUnavailableException();
+    }
+    return this.revoked.has(sessionId);
+  }
+
+  /** Records sessions ended by this process, effective immediately. */
+  markRevoked(sessionIds: readonly string[], at = Date.now()): void {
+    for (const id of sessionIds) this.revoked.set(id, at);
+  }
+
+  /** Reloads the sessions ended within the window from the database. */
+  sync(): Promise<void> {
+    this.syncing ??= this.load().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private windowStart(): number {
+    const { accessTokenTtl, leeway } = this.options.jwt;
+    // A minute of margin for clocks that differ between processes.
+    return Date.now() - (accessTokenTtl + leeway + 60) * 1000;
+  }
+
+  private async load(): Promise<void> {
+    const since = this.windowStart();
+    try {
+      const rows = await this.sessions.find({
+        select: { id: true, revokedAt: true },
+        where: { revokedAt: MoreThanOrEqual(new Date(since)) },
+      });
+      const next = new Map<string, number>();
+      for (const row of rows) next.set(row.id, row.revokedAt?.getTime() ?? Date.now());
+      for (const [id, at] of this.revoked) if (at >= since && !next.has(id)) next.set(id, at);
+      this.revoked = next;
+      this.lastSync = Date.now();
+    } catch (error) {
+      this.logger.warn(`Could not read ended sessions: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+}

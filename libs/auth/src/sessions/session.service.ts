@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, In, IsNull, MoreThan, Repository } from 'typeorm';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { InvalidGrantException } from '../errors/auth.exception.js';
+import { TokenResponse, TokenService } from '../tokens/token.service.js';
+import { AuthSession } from './auth-session.entity.js';
+import { RefreshTokenRecord } from './refresh-token.entity.js';
+import { RevokedSessionRegistry } from './revoked-session.registry.js';
+
+/** Where a login came from, recorded on its session. */
+export interface SessionClient {
+  userAgent?: string;
+  ip?: string;
+}
+
+/** Why a session ended. */
+export type SessionEndReason =
+  'logout' | 'password_changed' | 'deactivated' | 'refresh_reuse' | 'revoked';
+
+/** A token pair with its refresh token, and whose it is. */
+export interface IssuedTokens extends TokenResponse {
+  refresh_token: string;
+  /** The stringified user id. */
+  userId: string;
+  /** The session the pair belongs to. */
+  sessionId: string;
+}
+
+/**
+ * Sessions and their refresh-token families: start at login, rotate on refresh, end on logout or
+ * revocation.
+ *
+ * A refresh token is consumed by one conditional UPDATE (`... WHERE consumedAt IS NULL`), so of any
+ * number of concurrent refreshes exactly one wins and names the successor; the others, within
+ * `refreshReuseGrace` seconds, receive that same successor (same `jti`), so a client retrying after a
+ * lost response is not logged out. Presenting a consumed token after the grace window is treated as
+ * theft: the whole session ends, successor included.
+ */
+@Injectable()
+export class SessionService {
+  private readonly sessions: Repository<AuthSession>;
+  private readonly refreshTokens: Repository<RefreshTokenRecord>;
+
+  constructor(
+    dataSource: DataSource,
+    private readonly tokens: TokenService,
+    private readonly registry: RevokedSessionRegistry,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {
+    this.sessions = dataSource.getRepository(AuthSession);
+    this.refreshTokens = dataSource.getRepository(RefreshTokenRecord);
+  }
+
+  /** Starts a session for a user (stringified id) and issues its first token pair. */
+  async start(userId: string, client: SessionClient = {}): Promise<IssuedTokens> {
+    const now = nowSeconds();
+    const session = this.sessions.create({
+      id: randomUUID(),
+      userId,
+      lastUsedAt: new Date(now * 1000),
+      expiresAt: new Date((now + this.options.jwt.refreshTokenTtl) * 1000),
+      userAgent: client.userAgent?.slice(0, 512) ?? null,
+      ip: client.ip?.slice(0, 64) ?? null,
+      revokedAt: null,
+      revokedReason: null,
+    });
+    await this.sessions.insert(session);
+    const refreshTokenId = randomUUID();
+    const expiresAt = this.refreshExpiry(now, session);
+    await this.refreshTokens.insert({
+      id: refreshTokenId,
+      sessionId: session.id,
+      expiresAt: new Date(expiresAt * 1000),
+      consumedAt: null,
+      successorId: null,
+    });
+    return this.pair(session, refreshTokenId, expiresAt);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair in the same session.
+   *
+   * @throws InvalidGrantException for a bad, expired, reused or revoked token (reuse also ends the
+   * session).
+   */
+  async refresh(refreshToken: string): Promise<IssuedTokens> {
+    const claims = this.tokens.verifyRefreshToken(refreshToken);
+    if (!claims) throw new InvalidGrantException();
+    const now = nowSeconds();
+    const session = await this.sessions.findOneBy({ id: claims.sid });
+    if (
+      !session ||
+      session.userId !== claims.sub ||
+      session.revokedAt !== null ||
+      session.expiresAt.getTime() <= now * 1000
+    ) {
+      throw new InvalidGrantException();
+    }
+    const successorId = randomUUID();
+    const claimed = await this.refreshTokens.update(
+      { id: claims.jti, sessionId: session.id, consumedAt: IsNull() },
+      { consumedAt: new Date(now * 1000), successorId },
+    );
+    if (claimed.affected === 1) {
+      const expiresAt = this.refreshExpiry(now, session);
+      await this.refreshTokens.insert({
+        id: successorId,
+        sessionId: session.id,
+        expiresAt: new Date(expiresAt * 1000),
+        consumedAt: null,
+        successorId: null,
+      });
+      await this.sessions.update({ id: session.id }, { lastUsedAt: new Date(now * 1000) });
+      return this.pair(session, successorId, expiresAt);
+    }
+    return this.replayWithinGrace(claims.jti, session, now);
+  }
+
+  /** A consumed token presented again: the same successor within the grace window, else theft. */
+  private async replayWithinGrace(
+    tokenId: string,
+    session: AuthSession,
+    now: number,
+  ): Promise<IssuedTokens> {
+    const record = await this.refreshTokens.findOneBy({ id: tokenId, sessionId: session.id });
+    if (!record?.consumedAt || !record.successorId) throw new InvalidGrantException();
+    const consumedAt = Math.floor(record.consumedAt.getTime() / 1000);
+    if (now - consumedAt <= this.options.jwt.refreshReuseGrace) {
+      const successor = await this.refreshTokens.findOneBy({ id: record.successorId });
+      // The winner inserts the successor right after claiming; it may not be visible yet, and its
+      // expiry is derived from the same consumption time either way.
+      if (successor?.consumedAt) throw new InvalidGrantException();
+      return this.pair(session, record.successorId, this.refreshExpiry(consumedAt, session));
+    }
+    await this.end(session.id, 'refresh_reuse');
+    throw new InvalidGrantException();
+  }
+
+  /** Ends one session; its access and refresh tokens stop working at once. */
+  async end(sessionId: string, reason: SessionEndReason): Promise<void> {
+    await this.sessions.update(
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    this.registry.markRevoked([sessionId]);
+  }
+
+  /** Ends every live session of a user, except `keepSessionId` when given. */
+  async endAllForUser(
+    userId: string,
+    reason: SessionEndReason,
+    keepSessionId?: string,
+  ): Promise<number> {
+    const live = await this.sessions.find({
+      select: { id: true },
+      where: { userId, revokedAt: IsNull() },
+    });
+    const ids = live.map((session) => session.id).filter((id) => id !== keepSessionId);
+    if (ids.length === 0) return 0;
+    await this.sessions.update(
+      { id: In(ids), revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    this.registry.markRevoked(ids);
+    return ids.length;
+  }
+
+  /** The live sessions of a user, most recently used first. */
+  listActive(userId: string): Promise<AuthSession[]> {
+    return this.sessions.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) },
+      order: { lastUsedAt: 'DESC', createdAt: 'DESC' },
+    });
+  }
+
+  /** One session of a user, or null (also when it belongs to someone else). */
+  findForUser(userId: string, sessionId: string): Promise<AuthSession | null> {
+    return this.sessions.findOneBy({ id: sessionId, userId });
+  }
+
+  private refreshExpiry(fromSeconds: number, session: AuthSession): number {
+    const idleEnd = fromSeconds + this.options.jwt.refreshTokenIdleTtl;
+    return Math.min(idleEnd, Math.floor(session.expiresAt.getTime() / 1000));
+  }
+
+  private pair(session: AuthSession, refreshTokenId: string, expiresAt: number): IssuedTokens {
+    const access = this.tokens.issueAccessToken(session.userId, session.id);
+    const refreshToken = this.tokens.signRefreshToken({
+      sub: session.userId,
+      sid: session.id,
+      jti: refreshTokenId,
+      exp: expiresAt,
+    });
+    return {
+      ...access,
+      refresh_token: refreshToken,
+      userId: session.userId,
+      sessionId: session.id,
+    };
+  }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
