@@ -33,6 +33,8 @@ import { AuthSession } from './sessions/auth-session.entity.js';
 import { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 import { SessionService } from './sessions/session.service.js';
+import { JwksController } from './http/jwks.controller.js';
+import { KeyRing } from './tokens/key-ring.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
 import { UserCache } from './users/user-cache.js';
@@ -103,6 +105,7 @@ export class AuthModule extends ConfigurableAuthModule {
       PasswordHasher,
       UserService,
       UserCache,
+      KeyRing,
       TokenService,
       RevokedSessionRegistry,
       SessionService,
@@ -127,7 +130,9 @@ export class AuthModule extends ConfigurableAuthModule {
         TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord]),
       ],
       controllers:
-        structural.routesPrefix === null ? [] : [createAuthController(structural.routesPrefix)],
+        structural.routesPrefix === null
+          ? []
+          : [createAuthController(structural.routesPrefix), JwksController],
       providers,
       exports: [
         AUTH_USER_ENTITY,
@@ -136,6 +141,7 @@ export class AuthModule extends ConfigurableAuthModule {
         PasswordHasher,
         UserService,
         UserCache,
+        KeyRing,
         TokenService,
         RevokedSessionRegistry,
         SessionService,

@@ -1,5 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
+import type { JwtKeyOptions } from './tokens/jwt-keys.js';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
 export type LoginStrategyName = 'jwt' | 'basic';
@@ -14,6 +15,15 @@ export interface AuthJwtOptions {
    * @default process.env.AUTH_JWT_SECRET
    */
   secret?: string | Buffer | KeyObject;
+  /**
+   * The key ring, instead of `secret`: HS256/384/512, RS256, PS256, ES256 and EdDSA keys, each with its
+   * `kid` and one algorithm. One key signs (`signingKeyId`, default the first); the others only verify,
+   * so tokens signed by a retired key keep working until they expire. Public keys are served at
+   * `/.well-known/jwks.json` when `routes` is on.
+   */
+  keys?: JwtKeyOptions[];
+  /** The `kid` of the key that signs new tokens. @default the first of `keys` */
+  signingKeyId?: string;
   /** `iss` claim written and required. @default 'portcullis' */
   issuer?: string;
   /** `aud` claim written and required. @default 'portcullis' */

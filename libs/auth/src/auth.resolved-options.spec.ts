@@ -112,14 +112,14 @@ describe('resolveAuthOptions', () => {
 
   it('reads the secret from AUTH_JWT_SECRET when jwt.secret is absent', () => {
     const resolved = resolve({}, { AUTH_JWT_SECRET: SECRET });
-    expect(resolved.jwt.key.type).toBe('secret');
-    expect(resolved.jwt.key.export().toString('utf8')).toBe(SECRET);
+    expect(resolved.jwt.signingKey.verifyKey.type).toBe('secret');
+    expect(resolved.jwt.signingKey.verifyKey.export().toString('utf8')).toBe(SECRET);
   });
 
   it('prefers jwt.secret over AUTH_JWT_SECRET', () => {
     const own = 'y'.repeat(40);
     const resolved = resolve({ jwt: { secret: own } }, { AUTH_JWT_SECRET: SECRET });
-    expect(resolved.jwt.key.export().toString('utf8')).toBe(own);
+    expect(resolved.jwt.signingKey.verifyKey.export().toString('utf8')).toBe(own);
   });
 
   it('names AUTH_JWT_SECRET when no secret is given', () => {
@@ -134,23 +134,23 @@ describe('resolveAuthOptions', () => {
   });
 
   it('accepts a 32-byte string secret', () => {
-    expect(resolve({ jwt: { secret: SECRET } }).jwt.key.symmetricKeySize).toBe(32);
+    expect(resolve({ jwt: { secret: SECRET } }).jwt.signingKey.verifyKey.symmetricKeySize).toBe(32);
   });
 
   it('measures a string secret in UTF-8 bytes', () => {
     const secret = 'é'.repeat(16);
     expect(Buffer.byteLength(secret, 'utf8')).toBe(32);
-    expect(resolve({ jwt: { secret } }).jwt.key.symmetricKeySize).toBe(32);
+    expect(resolve({ jwt: { secret } }).jwt.signingKey.verifyKey.symmetricKeySize).toBe(32);
   });
 
   it('accepts a 32-byte Buffer', () => {
     const secret = Buffer.alloc(32, 7);
-    expect(resolve({ jwt: { secret } }).jwt.key.export().equals(secret)).toBe(true);
+    expect(resolve({ jwt: { secret } }).jwt.signingKey.verifyKey.export().equals(secret)).toBe(true);
   });
 
   it('accepts a secret KeyObject as is', () => {
     const secret = createSecretKey(Buffer.alloc(32, 9));
-    expect(resolve({ jwt: { secret } }).jwt.key).toBe(secret);
+    expect(resolve({ jwt: { secret } }).jwt.signingKey.verifyKey).toBe(secret);
   });
 
   it('rejects an RSA public KeyObject', () => {

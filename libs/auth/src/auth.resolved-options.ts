@@ -8,6 +8,7 @@ import {
   LOGIN_STRATEGY_NAMES,
   LoginStrategyName,
 } from './auth.options.js';
+import { resolveJwtKeys, type ResolvedJwtKey } from './tokens/jwt-keys.js';
 import { User } from './users/user.entity.js';
 
 /** Structural options with defaults applied. Internal. */
@@ -23,7 +24,9 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   usernameField: string;
   normalizeHandle: (handle: string) => string;
   jwt: {
-    key: KeyObject;
+    /** Every key of the ring, the signing key included. */
+    keys: ResolvedJwtKey[];
+    signingKey: ResolvedJwtKey;
     issuer: string;
     audience: string;
     accessTokenTtl: number;
@@ -168,9 +171,16 @@ export function resolveAuthOptions(
   if (input.normalizeHandle !== undefined && typeof input.normalizeHandle !== 'function') {
     problems.push('normalizeHandle must be a function (handle: string) => string.');
   }
-  const key = secretKey(problems, jwt.secret ?? env.AUTH_JWT_SECRET);
+  const keys = jwtKeys(problems, jwt, env);
+  const signingKid = jwt.signingKeyId ?? keys[0]?.kid;
+  const signingKey = keys.find((key) => key.kid === signingKid);
+  if (keys.length && !signingKey) {
+    problems.push(`jwt.signingKeyId ${String(jwt.signingKeyId)} names no key of jwt.keys.`);
+  } else if (signingKey && !signingKey.signKey) {
+    problems.push(`jwt.keys: the signing key ${signingKey.kid} has no privateKey.`);
+  }
   const resolved: Omit<ResolvedAuthOptions, 'jwt'> & {
-    jwt: Omit<ResolvedAuthOptions['jwt'], 'key'>;
+    jwt: Omit<ResolvedAuthOptions['jwt'], 'keys' | 'signingKey'>;
   } = {
     ...structural,
     usernameField,
@@ -240,8 +250,26 @@ export function resolveAuthOptions(
   if (resolved.realm.includes('"') || resolved.realm.includes('\\')) {
     problems.push('realm must not contain quotes or backslashes.');
   }
-  if (problems.length || !key) throw new AuthConfigurationError(problems);
-  return { ...resolved, jwt: { ...resolved.jwt, key } };
+  if (problems.length || !signingKey) throw new AuthConfigurationError(problems);
+  return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey } };
+}
+
+/** The key ring from `jwt.keys`, or a one-key HS256 ring from `jwt.secret` / AUTH_JWT_SECRET. */
+function jwtKeys(
+  problems: string[],
+  jwt: NonNullable<AuthModuleOptions['jwt']>,
+  env: NodeJS.ProcessEnv,
+): ResolvedJwtKey[] {
+  if (jwt.keys !== undefined) {
+    if (jwt.secret !== undefined) problems.push('Give jwt.secret or jwt.keys, not both.');
+    if (!Array.isArray(jwt.keys) || jwt.keys.length === 0) {
+      problems.push('jwt.keys must be a non-empty array of keys.');
+      return [];
+    }
+    return resolveJwtKeys(jwt.keys, problems);
+  }
+  const secret = secretKey(problems, jwt.secret ?? env.AUTH_JWT_SECRET);
+  return secret ? resolveJwtKeys([{ algorithm: 'HS256', secret }], problems) : [];
 }
 
 function nonEmptyString(

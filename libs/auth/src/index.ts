@@ -51,6 +51,10 @@ export { PasswordBackend } from './backends/password.backend.js';
 export { JwtBackend } from './backends/jwt.backend.js';
 export type { AccessTokenInfo } from './backends/jwt.backend.js';
 export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.service.js';
+export { KeyRing } from './tokens/key-ring.js';
+export type { JsonWebKeySet } from './tokens/key-ring.js';
+export { JWT_ALGORITHMS } from './tokens/jwt-keys.js';
+export type { JwtAlgorithm, JwtKeyOptions, KeyMaterial } from './tokens/jwt-keys.js';
 export type {
   AccessTokenClaims,
   RefreshTokenClaims,

@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
-import {
-  AuthException,
-  InvalidTokenException,
-  TokenExpiredException,
-  TokenRevokedException,
-} from '../errors/auth.exception.js';
+import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
@@ -23,8 +17,7 @@ export interface AccessTokenInfo {
 }
 
 /**
- * Turns a verified access-token payload into a user, or a failure. Knows nothing of HTTP: the JWT
- * strategy checks the signature, then hands the payload here.
+ * Turns an access token into a user, or a failure. Knows nothing of HTTP.
  *
  * The revocation check runs on every call and costs a map lookup ({@link RevokedSessionRegistry}); the
  * user comes from {@link UserCache}. A token that is not revoked, for a cached user, makes no database
@@ -46,7 +39,7 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * @throws InvalidTokenException, TokenRevokedException, or AuthServiceUnavailableException when
    * revocation cannot be checked.
    */
-  async authenticatePayload(payload: jwt.JwtPayload): Promise<[TUser, AccessTokenInfo]> {
+  async authenticatePayload(payload: Record<string, unknown>): Promise<[TUser, AccessTokenInfo]> {
     if (
       payload === null ||
       typeof payload !== 'object' ||
@@ -67,26 +60,12 @@ export class JwtBackend<TUser extends object = AuthUser> {
   }
 
   /**
-   * Verifies a raw access token end to end (signature, claims, session, user). For non-HTTP transports
-   * and tests; HTTP requests go through the JWT strategy.
+   * Verifies a raw access token end to end: signature and registered claims ({@link KeyRing}), then
+   * {@link JwtBackend.authenticatePayload}. Also usable outside HTTP (WebSockets, queues).
    *
-   * @throws TokenExpiredException, InvalidTokenException or TokenRevokedException
+   * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
    */
-  async authenticateToken(token: string): Promise<TUser> {
-    let payload: jwt.JwtPayload;
-    try {
-      payload = this.tokens.verifyAccessToken(token);
-    } catch (error) {
-      throw jwtErrorToException(error);
-    }
-    const [user] = await this.authenticatePayload(payload);
-    return user;
+  authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
+    return this.authenticatePayload(this.tokens.verifyAccessToken(token));
   }
-}
-
-/** Maps a jsonwebtoken verification error to the Portcullis exception a client sees. */
-export function jwtErrorToException(error: unknown): AuthException {
-  if (error instanceof AuthException) return error;
-  if (error instanceof jwt.TokenExpiredError) return new TokenExpiredException();
-  return new InvalidTokenException();
 }

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
-import type jwt from 'jsonwebtoken';
+import { Strategy } from 'passport-http-bearer';
 import { JWT_STRATEGY } from '../auth.constants.js';
-import { JwtBackend, jwtErrorToException } from '../backends/jwt.backend.js';
+import { JwtBackend } from '../backends/jwt.backend.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
-import type { AuthException } from '../errors/auth.exception.js';
-import { TokenService } from '../tokens/token.service.js';
+import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { quoted, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
 
@@ -14,8 +12,9 @@ import type { AuthRequest, CredentialStrategy } from './credential-strategy.inte
 const JWT_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
- * `Authorization: Bearer <jwt>` access tokens, via passport-jwt with the boot-time `KeyObject`. The
- * claims and the user are checked by {@link JwtBackend}.
+ * `Authorization: Bearer <jwt>` access tokens. Passport (passport-http-bearer) extracts the token; the
+ * {@link JwtBackend} verifies it with the key ring, checks the session and loads the user. Tokens in a
+ * query string or body (which end up in logs) are not read.
  */
 @Injectable()
 export class JwtStrategy
@@ -24,24 +23,17 @@ export class JwtStrategy
 {
   readonly strategyName = JWT_STRATEGY;
 
-  constructor(
-    tokens: TokenService,
-    private readonly backend: JwtBackend<object>,
-  ) {
-    const { key, algorithms, issuer, audience, clockTolerance } = tokens.verification;
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: key as unknown as string,
-      algorithms,
-      issuer,
-      audience,
-      jsonWebTokenOptions: { clockTolerance },
-    });
+  constructor(private readonly backend: JwtBackend<object>) {
+    super();
   }
 
-  /** Called by passport-jwt with a payload whose signature and registered claims are valid. */
-  validate(payload: jwt.JwtPayload): Promise<[object, object]> {
-    return this.backend.authenticatePayload(payload);
+  /** Called with the bearer token; answers the user and the token's session. */
+  validate(token: string): Promise<[object, object]> {
+    return this.backend.authenticateToken(token);
+  }
+
+  override authenticate(request: AuthRequest, options?: object): void {
+    super.authenticate({ headers: request.headers, query: {}, body: {} } as never, options);
   }
 
   hasCredential(request: AuthRequest): boolean {
@@ -49,8 +41,8 @@ export class JwtStrategy
     return authorization?.scheme === 'bearer' && JWT_SHAPE.test(authorization.credentials);
   }
 
-  failureToException(challenge: unknown): AuthException {
-    return jwtErrorToException(challenge);
+  failureToException(): AuthException {
+    return new InvalidTokenException();
   }
 
   challenge(realm: string, failure?: AuthException): string {

@@ -1,0 +1,227 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  KeyObject,
+  type JsonWebKey,
+} from 'node:crypto';
+
+/** The signature algorithms Portcullis signs and verifies with. `none` is never one of them. */
+export type JwtAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+/** Every supported {@link JwtAlgorithm}. */
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'PS256',
+  'ES256',
+  'EdDSA',
+];
+
+/** Key material: a PEM string, a JWK object, or a `KeyObject`. */
+export type KeyMaterial = string | JsonWebKey | KeyObject;
+
+/**
+ * One key of the JWT key ring.
+ *
+ * @example
+ * ```ts
+ * { kid: '2026-11', algorithm: 'ES256', privateKey: process.env.JWT_EC_PRIVATE_KEY }
+ * { kid: '2026-05', algorithm: 'ES256', publicKey: oldPublicPem } // verifies tokens it signed until they expire
+ * ```
+ */
+export interface JwtKeyOptions {
+  /**
+   * Key id, written in the `kid` header and used to pick the verification key.
+   * @default the RFC 7638 thumbprint of the public key; for a secret, a fingerprint of it
+   */
+  kid?: string;
+  /** The only algorithm this key is used with. */
+  algorithm: JwtAlgorithm;
+  /** HS256/384/512: the shared secret, at least as long as the hash (32, 48, 64 bytes). */
+  secret?: string | Buffer | KeyObject;
+  /** Asymmetric algorithms: the private key. Needed for the signing key only. */
+  privateKey?: KeyMaterial;
+  /** Asymmetric algorithms: the public key; derived from `privateKey` when absent. */
+  publicKey?: KeyMaterial;
+}
+
+/** A checked key of the ring. Internal. */
+export interface ResolvedJwtKey {
+  kid: string;
+  algorithm: JwtAlgorithm;
+  /** The secret, or the public key. */
+  verifyKey: KeyObject;
+  /** The secret, or the private key; absent for verify-only keys. */
+  signKey?: KeyObject;
+  /** The public JWK published at /.well-known/jwks.json (asymmetric keys only). */
+  publicJwk?: JsonWebKey & { kid: string; alg: string; use: 'sig' };
+}
+
+const HMAC_MIN_BYTES: Partial<Record<JwtAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+function isHmac(algorithm: JwtAlgorithm): boolean {
+  return algorithm.startsWith('HS');
+}
+
+function toKeyObject(material: KeyMaterial, kind: 'private' | 'public'): KeyObject {
+  if (material instanceof KeyObject) return material;
+  if (typeof material === 'string') {
+    const pem = material.trim();
+    return kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+  }
+  return kind === 'private'
+    ? createPrivateKey({ key: material, format: 'jwk' })
+    : createPublicKey({ key: material, format: 'jwk' });
+}
+
+/** Why an asymmetric key does not fit its algorithm, or undefined when it does. */
+function mismatch(algorithm: JwtAlgorithm, key: KeyObject): string | undefined {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (algorithm) {
+    case 'RS256':
+    case 'PS256': {
+      const allowed = algorithm === 'RS256' ? ['rsa'] : ['rsa', 'rsa-pss'];
+      if (!type || !allowed.includes(type)) return `${algorithm} needs an RSA key, got ${type}`;
+      if ((details.modulusLength ?? 0) < 2048) {
+        return `${algorithm} needs an RSA key of at least 2048 bits, got ${details.modulusLength}`;
+      }
+      return undefined;
+    }
+    case 'ES256':
+      if (type !== 'ec' || details.namedCurve !== 'prime256v1') {
+        return `ES256 needs an EC key on P-256, got ${type}${details.namedCurve ? ` ${details.namedCurve}` : ''}`;
+      }
+      return undefined;
+    case 'EdDSA':
+      if (type !== 'ed25519' && type !== 'ed448') {
+        return `EdDSA needs an Ed25519 or Ed448 key, got ${type}`;
+      }
+      return undefined;
+    default:
+      return `${algorithm} is not an asymmetric algorithm`;
+  }
+}
+
+/** RFC 7638 thumbprint of a public JWK. */
+function thumbprint(jwk: JsonWebKey): string {
+  const members: Record<string, string[]> = {
+    RSA: ['e', 'kty', 'n'],
+    EC: ['crv', 'kty', 'x', 'y'],
+    OKP: ['crv', 'kty', 'x'],
+  };
+  const names = members[jwk.kty as string] ?? [];
+  const canonical = `{${names.map((name) => `"${name}":${JSON.stringify(jwk[name])}`).join(',')}}`;
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+function resolveSecret(
+  key: JwtKeyOptions,
+  label: string,
+  problems: string[],
+): { verifyKey: KeyObject; signKey: KeyObject } | undefined {
+  const secret = key.secret;
+  const minimum = HMAC_MIN_BYTES[key.algorithm] ?? 32;
+  if (secret === undefined || secret === null || secret === '') {
+    problems.push(`${label}: ${key.algorithm} needs a secret of at least ${minimum} bytes.`);
+    return undefined;
+  }
+  let object: KeyObject;
+  if (secret instanceof KeyObject) {
+    if (secret.type !== 'secret') {
+      problems.push(
+        `${label}: ${key.algorithm} needs a secret KeyObject, got a ${secret.type} key.`,
+      );
+      return undefined;
+    }
+    object = secret;
+  } else if (typeof secret === 'string' || Buffer.isBuffer(secret)) {
+    object = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  } else {
+    problems.push(`${label}: the secret must be a string, a Buffer or a secret KeyObject.`);
+    return undefined;
+  }
+  const size = object.symmetricKeySize ?? 0;
+  if (size < minimum) {
+    problems.push(
+      `${label}: the ${key.algorithm} secret is ${size} bytes; it needs at least ${minimum} bytes (e.g. \`openssl rand -base64 ${minimum + 16}\`).`,
+    );
+    return undefined;
+  }
+  return { verifyKey: object, signKey: object };
+}
+
+function resolveAsymmetric(
+  key: JwtKeyOptions,
+  label: string,
+  problems: string[],
+): { verifyKey: KeyObject; signKey?: KeyObject } | undefined {
+  let signKey: KeyObject | undefined;
+  let verifyKey: KeyObject;
+  try {
+    signKey = key.privateKey === undefined ? undefined : toKeyObject(key.privateKey, 'private');
+    if (signKey && signKey.type !== 'private') throw new Error('privateKey is not a private key');
+    if (key.publicKey !== undefined) verifyKey = toKeyObject(key.publicKey, 'public');
+    else if (signKey) verifyKey = createPublicKey(signKey);
+    else {
+      problems.push(`${label}: ${key.algorithm} needs a privateKey or a publicKey.`);
+      return undefined;
+    }
+    if (verifyKey.type !== 'public') throw new Error('publicKey is not a public key');
+  } catch (error) {
+    problems.push(`${label}: the key cannot be read (${(error as Error).message}).`);
+    return undefined;
+  }
+  const problem = mismatch(key.algorithm, verifyKey);
+  if (problem) {
+    problems.push(`${label}: ${problem}.`);
+    return undefined;
+  }
+  return { verifyKey, signKey };
+}
+
+/**
+ * Checks and builds the key ring. Every problem found is pushed to `problems` (a short secret, an RSA
+ * key under 2048 bits, a key whose type does not fit its algorithm, a duplicated kid, ...).
+ */
+export function resolveJwtKeys(
+  keys: readonly JwtKeyOptions[],
+  problems: string[],
+): ResolvedJwtKey[] {
+  const resolved: ResolvedJwtKey[] = [];
+  keys.forEach((key, index) => {
+    const label = `jwt.keys[${index}]${key?.kid ? ` (kid ${key.kid})` : ''}`;
+    if (!key || !JWT_ALGORITHMS.includes(key.algorithm)) {
+      problems.push(
+        `${label}: algorithm must be one of ${JWT_ALGORITHMS.join(', ')}; got ${String(key?.algorithm)}.`,
+      );
+      return;
+    }
+    if (key.kid !== undefined && (typeof key.kid !== 'string' || key.kid.length === 0)) {
+      problems.push(`${label}: kid must be a non-empty string.`);
+      return;
+    }
+    const pair = isHmac(key.algorithm)
+      ? resolveSecret(key, label, problems)
+      : resolveAsymmetric(key, label, problems);
+    if (!pair) return;
+    let publicJwk: ResolvedJwtKey['publicJwk'];
+    let kid = key.kid;
+    if (isHmac(key.algorithm)) {
+      kid ??= createHash('sha256').update(pair.verifyKey.export()).digest('base64url').slice(0, 16);
+    } else {
+      const jwk = pair.verifyKey.export({ format: 'jwk' });
+      kid ??= thumbprint(jwk);
+      publicJwk = { ...jwk, kid, alg: key.algorithm, use: 'sig' };
+    }
+    resolved.push({ kid, algorithm: key.algorithm, ...pair, publicJwk });
+  });
+  const kids = resolved.map((key) => key.kid);
+  const duplicated = kids.filter((kid, index) => kids.indexOf(kid) !== index);
+  if (duplicated.length) problems.push(`jwt.keys: kid ${duplicated[0]} is used twice.`);
+  return resolved;
+}
