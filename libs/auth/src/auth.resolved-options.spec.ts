@@ -145,7 +145,9 @@ describe('resolveAuthOptions', () => {
 
   it('accepts a 32-byte Buffer', () => {
     const secret = Buffer.alloc(32, 7);
-    expect(resolve({ jwt: { secret } }).jwt.signingKey.verifyKey.export().equals(secret)).toBe(true);
+    expect(resolve({ jwt: { secret } }).jwt.signingKey.verifyKey.export().equals(secret)).toBe(
+      true,
+    );
   });
 
   it('accepts a secret KeyObject as is', () => {
