@@ -25,6 +25,15 @@ export default mergeConfig(
             env: { TEST_DB: 'sqlite' },
           },
         },
+        {
+          // Debian's chromium, driven by playwright-core, through the example app's pages.
+          extends: true as const,
+          test: {
+            name: 'browser',
+            include: ['test/**/*.browser-spec.ts'],
+            env: { TEST_DB: 'sqlite' },
+          },
+        },
       ],
     },
   }),

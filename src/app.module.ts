@@ -12,6 +12,11 @@ export interface ExampleAppSettings {
   databaseUrl: string;
   /** AUTH_JWT_SECRET, or a generated one outside production. */
   jwtSecret: string;
+  /**
+   * Whether browser-session cookies are `Secure` (and `__Host-` prefixed). On in production; off for
+   * plain-HTTP development on localhost.
+   */
+  secureCookies: boolean;
 }
 
 /** The example application: a notes API and two HTML pages, protected by Portcullis. */
@@ -22,6 +27,7 @@ export class AppModule {
       databaseUrl:
         overrides.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:data/portcullis.sqlite',
       jwtSecret: overrides.jwtSecret ?? exampleJwtSecret(process.env),
+      secureCookies: overrides.secureCookies ?? process.env.NODE_ENV === 'production',
     };
     return {
       module: AppModule,
@@ -32,7 +38,13 @@ export class AppModule {
           // Until the library ships migrations, the example creates its tables at start.
           synchronize: true,
         }),
-        AuthModule.forRoot({ jwt: { secret: settings.jwtSecret }, routes: true }),
+        AuthModule.forRoot({
+          jwt: { secret: settings.jwtSecret },
+          // API clients send tokens; the HTML pages use the browser-session cookies.
+          strategies: ['jwt', 'cookie', 'basic'],
+          browserSessions: { secure: settings.secureCookies },
+          routes: true,
+        }),
         NotesModule,
       ],
       controllers: [PagesController],

@@ -140,7 +140,7 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
     expect(response.headers.location).toBe('/login?next=%2Fdashboard');
     const page = await http().get('/login?next=/dashboard').expect(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
-    expect(page.text).toContain('<form method="post" action="/auth/login">');
+    expect(page.text).toContain('<form method="post" action="/auth/browser/login">');
   });
 
   it('shows the dashboard to a logged-in user, with the handle escaped', async () => {

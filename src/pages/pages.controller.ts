@@ -2,35 +2,44 @@ import { Controller, Get, Header, Query } from '@nestjs/common';
 import { CurrentUser, LoginRequired, Public, safeRedirectPath, type User } from 'portcullis';
 import { escapeHtml, page } from './html.js';
 
+const LOGIN_ERRORS: Record<string, string> = {
+  invalid_credentials: 'Wrong username or password.',
+  validation_failed: 'Enter a username and a password.',
+};
+
 /** The HTML side of the example: a login form and a page that needs a login. */
 @Controller()
 export class PagesController {
   @Public()
   @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  login(@Query('next') next?: string): string {
+  @Header('Cache-Control', 'no-store')
+  login(@Query('next') next?: string, @Query('error') error?: string): string {
     const safeNext = safeRedirectPath(next);
+    const message = typeof error === 'string' ? LOGIN_ERRORS[error] : undefined;
     return page(
       'Log in',
       `<h1>Log in</h1>
-<form method="post" action="/auth/login">
+${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/auth/browser/login">
   <label>Username <input name="username" autocomplete="username" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   ${safeNext ? `<input type="hidden" name="next" value="${escapeHtml(safeNext)}">` : ''}
   <button type="submit">Log in</button>
-</form>
-<p>The form posts to <code>POST /auth/login</code>, which answers with an access token. Send it as
-<code>Authorization: Bearer &lt;token&gt;</code> to reach ${escapeHtml(safeNext ?? '/dashboard')}.</p>`,
+</form>`,
     );
   }
 
   @LoginRequired({ redirectTo: '/login' })
   @Get('dashboard')
   @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
   dashboard(@CurrentUser() user: User): string {
     return page(
       'Dashboard',
-      `<h1>Dashboard</h1><p>Logged in as <strong>${escapeHtml(user.username)}</strong>.</p>`,
+      `<h1>Dashboard</h1>
+<p>Logged in as <strong id="username">${escapeHtml(user.username)}</strong>.</p>
+<form method="post" action="/auth/browser/logout"><button type="submit">Log out</button></form>`,
     );
   }
 }

@@ -21,6 +21,9 @@ export const JWT_STRATEGY = 'jwt';
 /** Name of the HTTP Basic (`Authorization: Basic ...`) strategy. */
 export const BASIC_STRATEGY = 'basic';
 
+/** Name of the browser-session strategy, which reads tokens from HttpOnly cookies. */
+export const COOKIE_STRATEGY = 'cookie';
+
 /** Name of the password strategy, which reads the login handle and password from a JSON or form body. */
 export const PASSWORD_STRATEGY = 'password';
 

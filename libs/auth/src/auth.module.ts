@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -33,7 +33,10 @@ import { AuthSession } from './sessions/auth-session.entity.js';
 import { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 import { SessionService } from './sessions/session.service.js';
+import { createBrowserSessionController } from './http/browser-session.controller.js';
 import { JwksController } from './http/jwks.controller.js';
+import { BrowserSessionService } from './sessions/browser-session.service.js';
+import { CookieStrategy } from './strategies/cookie.strategy.js';
 import { KeyRing } from './tokens/key-ring.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
@@ -115,6 +118,8 @@ export class AuthModule extends ConfigurableAuthModule {
       JwtStrategy,
       BasicStrategy,
       PasswordStrategy,
+      BrowserSessionService,
+      CookieStrategy,
       StrategyRegistry,
       RequestAuthenticator,
       LoginRequiredGuard,
@@ -129,10 +134,7 @@ export class AuthModule extends ConfigurableAuthModule {
         ...(base.imports ?? []),
         TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord]),
       ],
-      controllers:
-        structural.routesPrefix === null
-          ? []
-          : [createAuthController(structural.routesPrefix), JwksController],
+      controllers: controllers(structural),
       providers,
       exports: [
         AUTH_USER_ENTITY,
@@ -146,6 +148,7 @@ export class AuthModule extends ConfigurableAuthModule {
         RevokedSessionRegistry,
         SessionService,
         AccountService,
+        BrowserSessionService,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,
@@ -156,6 +159,15 @@ export class AuthModule extends ConfigurableAuthModule {
       ],
     };
   }
+}
+
+function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
+  if (structural.routesPrefix === null) return [];
+  const mounted: Type<unknown>[] = [createAuthController(structural.routesPrefix), JwksController];
+  if (structural.strategies.includes('cookie')) {
+    mounted.push(createBrowserSessionController(structural.routesPrefix));
+  }
+  return mounted;
 }
 
 function userRepository(dataSource: DataSource, structural: ResolvedStructuralOptions) {

@@ -3,10 +3,26 @@ import type { Type } from '@nestjs/common';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
-export type LoginStrategyName = 'jwt' | 'basic';
+export type LoginStrategyName = 'jwt' | 'basic' | 'cookie';
 
 /** Every strategy name `LoginRequiredGuard` accepts in `strategies`. */
-export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = ['jwt', 'basic'];
+export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = ['jwt', 'basic', 'cookie'];
+
+/** The cookie transport for browsers (the `cookie` strategy). */
+export interface BrowserSessionOptions {
+  /**
+   * Marks cookies `Secure` and names them with the `__Host-` prefix. Turn off only for plain-HTTP
+   * development on localhost.
+   * @default true
+   */
+  secure?: boolean;
+  /**
+   * Origins (`https://app.example`) allowed to make cookie-authenticated POST/PUT/PATCH/DELETE requests
+   * besides the server's own host.
+   * @default []
+   */
+  trustedOrigins?: string[];
+}
 
 /** JWT settings. */
 export interface AuthJwtOptions {
@@ -87,6 +103,8 @@ export interface AuthModuleOptions {
   normalizeHandle?: (handle: string) => string;
   /** JWT settings. */
   jwt?: AuthJwtOptions;
+  /** The browser cookie transport, used when `strategies` includes `cookie`. */
+  browserSessions?: BrowserSessionOptions;
   /** The user cache of the access-token path. */
   userCache?: UserCacheOptions;
   /**
@@ -129,7 +147,8 @@ export interface AuthModuleStructuralOptions {
    */
   userEntity?: Type<object>;
   /**
-   * The strategies `LoginRequiredGuard` tries, in order.
+   * The strategies `LoginRequiredGuard` tries, in order. Add `cookie` for browser sessions: it also
+   * mounts `POST <prefix>/browser/login` and `POST <prefix>/browser/logout` with `routes`.
    * @default ['jwt', 'basic']
    */
   strategies?: LoginStrategyName[];

@@ -36,6 +36,7 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
     refreshReuseGrace: number;
   };
   userCache: { max: number; ttl: number };
+  browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
   revocationSyncInterval: number;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   maxPasswordBytes: number;
@@ -210,6 +211,7 @@ export function resolveAuthOptions(
         0,
       ),
     },
+    browserSessions: browserSessions(problems, input.browserSessions),
     userCache: {
       max: positiveInteger(problems, 'userCache.max', input.userCache?.max, 10_000),
       ttl: positiveInteger(problems, 'userCache.ttl', input.userCache?.ttl, 30, 0),
@@ -252,6 +254,24 @@ export function resolveAuthOptions(
   }
   if (problems.length || !signingKey) throw new AuthConfigurationError(problems);
   return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey } };
+}
+
+function browserSessions(
+  problems: string[],
+  options: AuthModuleOptions['browserSessions'],
+): ResolvedAuthOptions['browserSessions'] {
+  const secure = options?.secure !== false;
+  const trustedOrigins: string[] = [];
+  for (const origin of options?.trustedOrigins ?? []) {
+    try {
+      trustedOrigins.push(new URL(origin).origin);
+    } catch {
+      problems.push(
+        `browserSessions.trustedOrigins: ${String(origin)} is not an origin like https://app.example.`,
+      );
+    }
+  }
+  return { secure, trustedOrigins, cookiePrefix: secure ? '__Host-portcullis' : 'portcullis' };
 }
 
 /** The key ring from `jwt.keys`, or a one-key HS256 ring from `jwt.secret` / AUTH_JWT_SECRET. */

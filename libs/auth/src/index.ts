@@ -5,6 +5,7 @@ export type {
   AuthModuleForRootOptions,
   AuthModuleOptions,
   AuthModuleStructuralOptions,
+  BrowserSessionOptions,
   LoginStrategyName,
   PasswordHashingOptions,
   UserCacheOptions,
@@ -14,6 +15,7 @@ export {
   AUTH_USER_ENTITY,
   AUTH_USER_REPOSITORY,
   BASIC_STRATEGY,
+  COOKIE_STRATEGY,
   IS_PUBLIC_KEY,
   JWT_STRATEGY,
   LOGIN_REQUIRED_KEY,
@@ -26,6 +28,7 @@ export {
   AuthConfigurationError,
   AuthException,
   AuthServiceUnavailableException,
+  CsrfFailedException,
   InvalidCredentialsException,
   InvalidGrantException,
   InvalidTokenException,
@@ -66,6 +69,9 @@ export { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 export { SessionService } from './sessions/session.service.js';
 export type { IssuedTokens, SessionClient, SessionEndReason } from './sessions/session.service.js';
 export { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
+export { BrowserSessionService } from './sessions/browser-session.service.js';
+export type { BrowserSessionInfo } from './sessions/browser-session.service.js';
+export { CookieStrategy } from './strategies/cookie.strategy.js';
 export type { SessionView } from './http/auth.controller.js';
 
 export { JwtStrategy } from './strategies/jwt.strategy.js';

@@ -15,6 +15,7 @@ export const AuthErrorCode = {
   InvalidPassword: 'invalid_password',
   ValidationFailed: 'validation_failed',
   ServiceUnavailable: 'service_unavailable',
+  CsrfFailed: 'csrf_failed',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */

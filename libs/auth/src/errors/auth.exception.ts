@@ -114,6 +114,20 @@ export class ValidationFailedException extends AuthException {
 }
 
 /**
+ * 403 `csrf_failed`: a state-changing request authenticated by a browser cookie came from another
+ * origin (or did not say where it came from).
+ */
+export class CsrfFailedException extends AuthException {
+  constructor() {
+    super(
+      AuthErrorCode.CsrfFailed,
+      'Cross-site request refused: this request must come from the site itself.',
+      HttpStatus.FORBIDDEN,
+    );
+  }
+}
+
+/**
  * 503 `service_unavailable`: Portcullis cannot tell whether a credential is still good (its database
  * is unreachable), so it refuses rather than guess.
  */

@@ -58,6 +58,7 @@ export class LoginRequiredGuard implements CanActivate {
     ]);
     const order = this.options.strategies;
     const outcome = await this.authenticator.authenticate(request, order);
+    this.authenticator.finish(http.getResponse(), outcome);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
       request.authInfo = outcome.info;

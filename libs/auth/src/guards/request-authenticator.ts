@@ -55,6 +55,15 @@ export class RequestAuthenticator {
     return challenges.length ? challenges.join(', ') : undefined;
   }
 
+  /** Lets the deciding strategy add to the response (renewed cookies, cleared cookies). */
+  finish(response: unknown, outcome: AuthenticationOutcome): void {
+    if (outcome.kind === 'none') return;
+    const strategy = this.registry.get(outcome.strategy);
+    if (!strategy.writeResponse) return;
+    if (outcome.kind === 'user') strategy.writeResponse(response, outcome.info);
+    else strategy.writeResponse(response, undefined, outcome.exception);
+  }
+
   /** Sets a response header on Express or Fastify. */
   setHeader(response: unknown, name: string, value: string): void {
     this.adapterHost.httpAdapter.setHeader(response, name, value);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Strategy } from 'passport-strategy';
 import { BasicStrategy } from '../strategies/basic.strategy.js';
+import { CookieStrategy } from '../strategies/cookie.strategy.js';
 import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
 import { JwtStrategy } from '../strategies/jwt.strategy.js';
 import { PasswordStrategy } from '../strategies/password.strategy.js';
@@ -16,8 +17,13 @@ export type RegisteredStrategy = CredentialStrategy & Strategy;
 export class StrategyRegistry {
   private readonly byName = new Map<string, RegisteredStrategy>();
 
-  constructor(jwt: JwtStrategy, basic: BasicStrategy, password: PasswordStrategy) {
-    for (const strategy of [jwt, basic, password] as unknown as RegisteredStrategy[]) {
+  constructor(
+    jwt: JwtStrategy,
+    basic: BasicStrategy,
+    password: PasswordStrategy,
+    cookie: CookieStrategy,
+  ) {
+    for (const strategy of [jwt, basic, password, cookie] as unknown as RegisteredStrategy[]) {
       this.byName.set(strategy.strategyName, strategy);
     }
   }

@@ -138,6 +138,11 @@ export class SessionService {
     throw new InvalidGrantException();
   }
 
+  /** The session of a well-signed, unexpired refresh token (used or not), or undefined. */
+  sessionOfRefreshToken(refreshToken: string): string | undefined {
+    return this.tokens.verifyRefreshToken(refreshToken)?.sid;
+  }
+
   /** Ends one session; its access and refresh tokens stop working at once. */
   async end(sessionId: string, reason: SessionEndReason): Promise<void> {
     await this.sessions.update(

@@ -3,6 +3,8 @@ import type { AuthException } from '../errors/auth.exception.js';
 /** The parts of an HTTP request (Express or Fastify) that Portcullis reads. */
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** The client address as the HTTP adapter sees it. */
+  ip?: string;
   method?: string;
   url?: string;
   originalUrl?: string;
@@ -26,4 +28,6 @@ export interface CredentialStrategy {
   failureToException(challenge: unknown, status?: number): AuthException;
   /** This strategy's `WWW-Authenticate` challenge, describing `failure` when it caused the 401. */
   challenge(realm: string, failure?: AuthException): string | undefined;
+  /** Adds what the strategy needs to the response (e.g. renewed cookies) once it has decided. */
+  writeResponse?(response: unknown, info: unknown, failure?: AuthException): void;
 }

@@ -1,0 +1,92 @@
+import {
+  Body,
+  Controller,
+  Inject,
+  Injectable,
+  Post,
+  Redirect,
+  Req,
+  Res,
+  Type,
+} from '@nestjs/common';
+import { PASSWORD_STRATEGY } from '../auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { Public } from '../decorators/public.decorator.js';
+import { RequestAuthenticator } from '../guards/request-authenticator.js';
+import { safeRedirectPath } from '../guards/safe-redirect-path.js';
+import { BrowserSessionService } from '../sessions/browser-session.service.js';
+import { SessionService } from '../sessions/session.service.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { UserService } from '../users/user.service.js';
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
+}
+
+/**
+ * Form routes for browser sessions (mounted with `routes` when `strategies` includes `cookie`):
+ * `POST <prefix>/browser/login` (a login form's target: sets the session cookies and redirects to a
+ * safe `next`, or back to the login page with `?error=`) and `POST <prefix>/browser/logout`.
+ * Both refuse cross-site posts.
+ */
+@Injectable()
+export class BrowserSessionController {
+  constructor(
+    protected readonly browser: BrowserSessionService<object>,
+    protected readonly sessions: SessionService,
+    protected readonly users: UserService<object>,
+    protected readonly authenticator: RequestAuthenticator,
+    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+  ) {}
+
+  /** `POST browser/login` with a form body `{<usernameField>, password, next?}`: 303 either way. */
+  @Public()
+  @Post('browser/login')
+  @Redirect(undefined, 303)
+  async login(
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+    @Body() body: unknown,
+  ): Promise<{ url: string }> {
+    this.browser.assertSameOrigin(request);
+    const next = safeRedirectPath(field(body, 'next'));
+    const outcome = await this.authenticator.authenticate(request, [PASSWORD_STRATEGY]);
+    if (outcome.kind !== 'user') {
+      const error = outcome.kind === 'failure' ? outcome.exception.code : 'validation_failed';
+      const query = new URLSearchParams({ error, ...(next ? { next } : {}) });
+      return { url: `${this.options.loginUrl}?${query.toString()}` };
+    }
+    await this.users.recordLogin(outcome.user);
+    const userAgent = request.headers['user-agent'];
+    const issued = await this.sessions.start(this.users.idOf(outcome.user), {
+      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
+      ip: request.ip,
+    });
+    this.browser.writeSession(response, issued);
+    return { url: next ?? '/' };
+  }
+
+  /** `POST browser/logout`: ends the cookie session, clears the cookies, 303 to the login page. */
+  @Public()
+  @Post('browser/logout')
+  @Redirect(undefined, 303)
+  async logout(
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<{ url: string }> {
+    this.browser.assertSameOrigin(request);
+    await this.browser.endSession(request);
+    this.browser.clear(response);
+    return { url: this.options.loginUrl };
+  }
+}
+
+/** A subclass of {@link BrowserSessionController} mounted at `prefix`. */
+export function createBrowserSessionController(prefix: string): Type<BrowserSessionController> {
+  class MountedBrowserSessionController extends BrowserSessionController {}
+  Controller(prefix)(MountedBrowserSessionController);
+  return MountedBrowserSessionController;
+}

@@ -1,0 +1,177 @@
+import type { INestApplication } from '@nestjs/common';
+import { User, UserService } from 'portcullis';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppModule } from '../src/app.module.js';
+import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const PASSWORD = 'correct horse battery';
+const HOST = 'notes.example.test';
+const ORIGIN = `http://${HOST}`;
+
+/** `name=value` pairs of the Set-Cookie headers, ready for a Cookie header. */
+function cookiesFrom(response: request.Response): Record<string, string> {
+  const raw = response.headers['set-cookie'] as unknown as string[] | undefined;
+  const jar: Record<string, string> = {};
+  for (const line of raw ?? []) {
+    const [pair] = line.split(';');
+    const eq = pair.indexOf('=');
+    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return jar;
+}
+
+const cookieHeader = (jar: Record<string, string>) =>
+  Object.entries(jar)
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+
+describe.each(ADAPTERS)('browser sessions (cookies) on %s', (adapter) => {
+  let app: INestApplication;
+  let database: TestDatabase;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await createTestApp(
+      [
+        AppModule.forRoot({
+          databaseUrl: database.url,
+          jwtSecret: TEST_JWT_SECRET,
+          secureCookies: false,
+        }),
+      ],
+      adapter,
+    );
+    await app
+      .get<UserService<User>>(UserService)
+      .createUser({ username: 'bea', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  function formLogin(fields: Record<string, string>, origin: string | null = ORIGIN) {
+    const call = http().post('/auth/browser/login').set('Host', HOST).type('form');
+    if (origin !== null) call.set('Origin', origin);
+    return call.send(fields);
+  }
+
+  async function loggedInJar(): Promise<Record<string, string>> {
+    const response = await formLogin({ username: 'bea', password: PASSWORD, next: '/dashboard' });
+    expect(response.status).toBe(303);
+    return cookiesFrom(response);
+  }
+
+  it('logs in through the form: HttpOnly SameSite=Lax cookies and a redirect to next', async () => {
+    const response = await formLogin({ username: 'bea', password: PASSWORD, next: '/dashboard' });
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe('/dashboard');
+    const lines = response.headers['set-cookie'] as unknown as string[];
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/^portcullis_(access|refresh)=[\w-]+\.[\w-]+\.[\w-]+;/);
+      expect(line).toContain('HttpOnly');
+      expect(line).toContain('SameSite=Lax');
+      expect(line).toContain('Path=/');
+    }
+    const page = await http()
+      .get('/dashboard')
+      .set('Cookie', cookieHeader(cookiesFrom(response)))
+      .expect(200);
+    expect(page.text).toContain('<strong id="username">bea</strong>');
+  });
+
+  it('sends a failed login back to the form with an error and no cookies', async () => {
+    const response = await formLogin({ username: 'bea', password: 'wrong', next: '/dashboard' });
+    expect(response.status).toBe(303);
+    expect(response.headers.location).toBe('/login?error=invalid_credentials&next=%2Fdashboard');
+    expect(response.headers['set-cookie']).toBeUndefined();
+    const empty = await formLogin({ next: '/dashboard' });
+    expect(empty.headers.location).toBe('/login?error=validation_failed&next=%2Fdashboard');
+    const form = await http().get('/login?error=invalid_credentials&next=/dashboard').expect(200);
+    expect(form.text).toContain('Wrong username or password.');
+  });
+
+  it('never redirects off-site after login', async () => {
+    for (const next of ['//evil.example', 'https://evil.example/', '/\\evil.example']) {
+      const response = await formLogin({ username: 'bea', password: PASSWORD, next });
+      expect(response.headers.location).toBe('/');
+    }
+  });
+
+  it('refuses cross-site and origin-less posts (login CSRF, cookie-riding writes)', async () => {
+    const evil = await formLogin({ username: 'bea', password: PASSWORD }, 'https://evil.example');
+    expect(evil.status).toBe(403);
+    expect(evil.body.error).toBe('csrf_failed');
+    expect(evil.headers['set-cookie']).toBeUndefined();
+    expect((await formLogin({ username: 'bea', password: PASSWORD }, null)).status).toBe(403);
+
+    const jar = await loggedInJar();
+    const riding = await http()
+      .post('/notes')
+      .set('Host', HOST)
+      .set('Origin', 'https://evil.example')
+      .set('Cookie', cookieHeader(jar))
+      .send({ title: 'forged', body: '' });
+    expect(riding.status).toBe(403);
+    expect(riding.body.error).toBe('csrf_failed');
+    const sameSite = await http()
+      .post('/notes')
+      .set('Host', HOST)
+      .set('Origin', ORIGIN)
+      .set('Cookie', cookieHeader(jar))
+      .send({ title: 'mine', body: '' });
+    expect(sameSite.status).toBe(201);
+    const reading = await http().get('/notes').set('Cookie', cookieHeader(jar)).expect(200);
+    expect(reading.body.map((note: { title: string }) => note.title)).toEqual(['mine']);
+  });
+
+  it('renews an expired access cookie from the refresh cookie', async () => {
+    const jar = await loggedInJar();
+    const onlyRefresh = { portcullis_refresh: jar.portcullis_refresh };
+    const page = await http()
+      .get('/dashboard')
+      .set('Cookie', cookieHeader(onlyRefresh))
+      .expect(200);
+    const renewed = cookiesFrom(page);
+    expect(renewed.portcullis_access).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(renewed.portcullis_refresh).not.toBe(jar.portcullis_refresh);
+    await http().get('/dashboard').set('Cookie', cookieHeader(renewed)).expect(200);
+  });
+
+  it('logs out: the session ends, the cookies are cleared, the old cookie is refused', async () => {
+    const jar = await loggedInJar();
+    const response = await http()
+      .post('/auth/browser/logout')
+      .set('Host', HOST)
+      .set('Origin', ORIGIN)
+      .set('Cookie', cookieHeader(jar))
+      .expect(303);
+    expect(response.headers.location).toBe('/login');
+    const cleared = response.headers['set-cookie'] as unknown as string[];
+    expect(cleared.filter((line) => /Max-Age=0/.test(line))).toHaveLength(2);
+
+    const again = await http().get('/dashboard').set('Cookie', cookieHeader(jar));
+    expect(again.status).toBe(302);
+    expect(again.headers.location).toBe('/login?next=%2Fdashboard');
+    const api = await http().get('/auth/me').set('Cookie', cookieHeader(jar));
+    expect(api.status).toBe(401);
+    expect(api.body.error).toBe('token_revoked');
+  });
+
+  it('a cross-site logout post is refused and logs nobody out', async () => {
+    const jar = await loggedInJar();
+    const forged = await http()
+      .post('/auth/browser/logout')
+      .set('Host', HOST)
+      .set('Origin', 'https://evil.example')
+      .set('Cookie', cookieHeader(jar));
+    expect(forged.status).toBe(403);
+    await http().get('/dashboard').set('Cookie', cookieHeader(jar)).expect(200);
+  });
+});
