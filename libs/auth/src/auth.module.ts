@@ -37,6 +37,7 @@ import { createBrowserSessionController } from './http/browser-session.controlle
 import { JwksController } from './http/jwks.controller.js';
 import { BrowserSessionService } from './sessions/browser-session.service.js';
 import { CookieStrategy } from './strategies/cookie.strategy.js';
+import { ExternalIssuers } from './tokens/external-issuers.js';
 import { KeyRing } from './tokens/key-ring.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
@@ -109,6 +110,7 @@ export class AuthModule extends ConfigurableAuthModule {
       UserService,
       UserCache,
       KeyRing,
+      ExternalIssuers,
       TokenService,
       RevokedSessionRegistry,
       SessionService,

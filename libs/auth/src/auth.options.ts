@@ -8,6 +8,31 @@ export type LoginStrategyName = 'jwt' | 'basic' | 'cookie';
 /** Every strategy name `LoginRequiredGuard` accepts in `strategies`. */
 export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = ['jwt', 'basic', 'cookie'];
 
+/**
+ * An outside identity provider whose access tokens are accepted as `Authorization: Bearer` tokens,
+ * verified with its JWKS.
+ *
+ * @example
+ * ```ts
+ * { issuer: 'https://idp.example', jwksUrl: 'https://idp.example/.well-known/jwks.json',
+ *   audience: 'notes-api', subjectClaim: 'email', userField: 'email' }
+ * ```
+ */
+export interface ExternalIssuerOptions {
+  /** The exact `iss` of its tokens. */
+  issuer: string;
+  /** Where its public keys are (https, or http for local development). Only ever this URL. */
+  jwksUrl: string;
+  /** The `aud` its tokens must carry for this API. */
+  audience: string | string[];
+  /** Accepted algorithms. @default ['RS256', 'PS256', 'ES256', 'EdDSA'] */
+  algorithms?: Array<'RS256' | 'PS256' | 'ES256' | 'EdDSA'>;
+  /** The claim naming the local user. @default 'sub' */
+  subjectClaim?: string;
+  /** The user entity property matched against that claim. @default the `usernameField` */
+  userField?: string;
+}
+
 /** The cookie transport for browsers (the `cookie` strategy). */
 export interface BrowserSessionOptions {
   /**
@@ -103,6 +128,8 @@ export interface AuthModuleOptions {
   normalizeHandle?: (handle: string) => string;
   /** JWT settings. */
   jwt?: AuthJwtOptions;
+  /** Outside issuers whose access tokens the `jwt` strategy also accepts. @default [] */
+  externalIssuers?: ExternalIssuerOptions[];
   /** The browser cookie transport, used when `strategies` includes `cookie`. */
   browserSessions?: BrowserSessionOptions;
   /** The user cache of the access-token path. */

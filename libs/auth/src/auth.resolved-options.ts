@@ -19,6 +19,16 @@ export interface ResolvedStructuralOptions {
   global: boolean;
 }
 
+/** An external issuer with defaults applied. Internal. */
+export interface ResolvedExternalIssuer {
+  issuer: string;
+  jwksUrl: URL;
+  audience: string | string[];
+  algorithms: string[];
+  subjectClaim: string;
+  userField: string;
+}
+
 /** Runtime options with defaults applied and secrets turned into keys. Internal. */
 export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   usernameField: string;
@@ -37,6 +47,7 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   };
   userCache: { max: number; ttl: number };
   browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
+  externalIssuers: ResolvedExternalIssuer[];
   revocationSyncInterval: number;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   maxPasswordBytes: number;
@@ -212,6 +223,7 @@ export function resolveAuthOptions(
       ),
     },
     browserSessions: browserSessions(problems, input.browserSessions),
+    externalIssuers: externalIssuers(problems, input.externalIssuers, usernameField),
     userCache: {
       max: positiveInteger(problems, 'userCache.max', input.userCache?.max, 10_000),
       ttl: positiveInteger(problems, 'userCache.ttl', input.userCache?.ttl, 30, 0),
@@ -254,6 +266,50 @@ export function resolveAuthOptions(
   }
   if (problems.length || !signingKey) throw new AuthConfigurationError(problems);
   return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey } };
+}
+
+const EXTERNAL_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+function externalIssuers(
+  problems: string[],
+  issuers: AuthModuleOptions['externalIssuers'],
+  usernameField: string,
+): ResolvedExternalIssuer[] {
+  return (issuers ?? []).flatMap((issuer, index) => {
+    const label = `externalIssuers[${index}]`;
+    let jwksUrl: URL;
+    try {
+      jwksUrl = new URL(issuer.jwksUrl);
+      if (jwksUrl.protocol !== 'https:' && jwksUrl.protocol !== 'http:') throw new Error('scheme');
+    } catch {
+      problems.push(`${label}.jwksUrl must be an https:// (or http://) URL.`);
+      return [];
+    }
+    if (typeof issuer.issuer !== 'string' || issuer.issuer.length === 0) {
+      problems.push(`${label}.issuer must be the exact iss of its tokens.`);
+      return [];
+    }
+    if (!issuer.audience || (Array.isArray(issuer.audience) && issuer.audience.length === 0)) {
+      problems.push(`${label}.audience is required: the aud its tokens carry for this API.`);
+      return [];
+    }
+    const algorithms = issuer.algorithms ?? EXTERNAL_ALGORITHMS;
+    const unknown = algorithms.filter((algorithm) => !EXTERNAL_ALGORITHMS.includes(algorithm));
+    if (unknown.length || algorithms.length === 0) {
+      problems.push(`${label}.algorithms must be among ${EXTERNAL_ALGORITHMS.join(', ')}.`);
+      return [];
+    }
+    return [
+      {
+        issuer: issuer.issuer,
+        jwksUrl,
+        audience: issuer.audience,
+        algorithms,
+        subjectClaim: issuer.subjectClaim ?? 'sub',
+        userField: issuer.userField ?? usernameField,
+      },
+    ];
+  });
 }
 
 function browserSessions(

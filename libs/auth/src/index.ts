@@ -6,6 +6,7 @@ export type {
   AuthModuleOptions,
   AuthModuleStructuralOptions,
   BrowserSessionOptions,
+  ExternalIssuerOptions,
   LoginStrategyName,
   PasswordHashingOptions,
   UserCacheOptions,

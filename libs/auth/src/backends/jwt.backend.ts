@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
+import { ExternalIssuers } from '../tokens/external-issuers.js';
 import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
@@ -10,10 +11,12 @@ import { UserService } from '../users/user.service.js';
 export interface AccessTokenInfo {
   /** Always `jwt`. */
   strategy: 'jwt';
-  /** The session the token belongs to. */
-  sessionId: string;
-  /** The token's `jti`. */
-  tokenId: string;
+  /** The session the token belongs to (absent for an external issuer's token). */
+  sessionId?: string;
+  /** The token's `jti`, when it has one. */
+  tokenId?: string;
+  /** For an external issuer's token: its `iss`. */
+  issuer?: string;
 }
 
 /**
@@ -30,6 +33,7 @@ export class JwtBackend<TUser extends object = AuthUser> {
     private readonly tokens: TokenService,
     private readonly revoked: RevokedSessionRegistry,
     private readonly cache: UserCache<TUser>,
+    private readonly external: ExternalIssuers,
   ) {}
 
   /**
@@ -61,11 +65,28 @@ export class JwtBackend<TUser extends object = AuthUser> {
 
   /**
    * Verifies a raw access token end to end: signature and registered claims ({@link KeyRing}), then
-   * {@link JwtBackend.authenticatePayload}. Also usable outside HTTP (WebSockets, queues).
+   * {@link JwtBackend.authenticatePayload}; or, for a configured external issuer, its JWKS and the
+   * mapping of its subject claim to a local user. Also usable outside HTTP (WebSockets, queues).
    *
    * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
    */
-  authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
-    return this.authenticatePayload(this.tokens.verifyAccessToken(token));
+  async authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
+    const issuer = this.external.issuerOf(token);
+    if (!issuer) return this.authenticatePayload(this.tokens.verifyAccessToken(token));
+    const payload = await this.external.verify(token, issuer);
+    const subject = payload[issuer.subjectClaim];
+    const user =
+      typeof subject === 'string' && subject.length > 0
+        ? await this.users.findByField(issuer.userField, subject)
+        : null;
+    if (!user || (user as AuthUser).isActive === false) throw new InvalidTokenException();
+    return [
+      user,
+      {
+        strategy: 'jwt',
+        issuer: issuer.issuer,
+        tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
+      },
+    ];
   }
 }

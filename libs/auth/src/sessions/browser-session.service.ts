@@ -104,6 +104,8 @@ export class BrowserSessionService<TUser extends object = AuthUser> {
     if (access) {
       try {
         const [user, info] = await this.jwt.authenticateToken(access);
+        // Only Portcullis' own session tokens belong in these cookies.
+        if (!info.sessionId) throw new InvalidTokenException();
         return [user, { strategy: 'cookie', sessionId: info.sessionId }];
       } catch (error) {
         const renewable =

@@ -112,6 +112,17 @@ export class UserService<TUser extends object = AuthUser> {
     return this.repository.findOne({ where, select: this.selectWithoutHash });
   }
 
+  /**
+   * Finds a user by any column (without the password hash); the login handle column is matched in its
+   * normalised form.
+   */
+  async findByField(field: string, value: string): Promise<TUser | null> {
+    if (field === this.usernameField) return this.findByHandle(value);
+    if (!this.hasColumn(field)) return null;
+    const where = { [field]: value } as FindOptionsWhere<TUser>;
+    return this.repository.findOne({ where, select: this.selectWithoutHash });
+  }
+
   /** Finds a user by primary key. The password hash is loaded only when asked for. */
   async findById(id: UserId, options: { withPasswordHash?: boolean } = {}): Promise<TUser | null> {
     const where = { [this.primaryKey]: id } as FindOptionsWhere<TUser>;
