@@ -125,11 +125,11 @@ describe.each(ADAPTERS)('tokens from an external issuer on %s', (adapter) => {
   });
 
   it.each([
-    ['another audience', { aud: 'other-api' }, {}],
-    ['an unknown user', { email: 'nobody@example.io' }, {}],
-    ['an inactive user', { email: 'retired@example.io' }, {}],
-    ['no subject claim', { email: undefined }, {}],
-    ['a non-string subject claim', { email: 42 }, {}],
+    ['another audience', { aud: 'other-api' }],
+    ['an unknown user', { email: 'nobody@example.io' }],
+    ['an inactive user', { email: 'retired@example.io' }],
+    ['no subject claim', { email: undefined }],
+    ['a non-string subject claim', { email: 42 }],
   ])('refuses a token with %s', async (_name, claims) => {
     const response = await http()
       .get('/auth/me')
