@@ -21,6 +21,9 @@ export const JWT_STRATEGY = 'jwt';
 /** Name of the HTTP Basic (`Authorization: Basic ...`) strategy. */
 export const BASIC_STRATEGY = 'basic';
 
+/** Name of the API key strategy (`X-API-Key` or `Authorization: Bearer pcs_...`). */
+export const API_KEY_STRATEGY = 'api-key';
+
 /** Name of the browser-session strategy, which reads tokens from HttpOnly cookies. */
 export const COOKIE_STRATEGY = 'cookie';
 

@@ -33,7 +33,11 @@ import { AuthSession } from './sessions/auth-session.entity.js';
 import { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 import { SessionService } from './sessions/session.service.js';
+import { ApiKey } from './api-keys/api-key.entity.js';
+import { ApiKeyService } from './api-keys/api-key.service.js';
+import { createApiKeysController } from './http/api-keys.controller.js';
 import { createBrowserSessionController } from './http/browser-session.controller.js';
+import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { JwksController } from './http/jwks.controller.js';
 import { BrowserSessionService } from './sessions/browser-session.service.js';
 import { CookieStrategy } from './strategies/cookie.strategy.js';
@@ -122,6 +126,8 @@ export class AuthModule extends ConfigurableAuthModule {
       PasswordStrategy,
       BrowserSessionService,
       CookieStrategy,
+      ApiKeyService,
+      ApiKeyStrategy,
       StrategyRegistry,
       RequestAuthenticator,
       LoginRequiredGuard,
@@ -134,7 +140,7 @@ export class AuthModule extends ConfigurableAuthModule {
       global: true,
       imports: [
         ...(base.imports ?? []),
-        TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord]),
+        TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord, ApiKey]),
       ],
       controllers: controllers(structural),
       providers,
@@ -151,6 +157,7 @@ export class AuthModule extends ConfigurableAuthModule {
         SessionService,
         AccountService,
         BrowserSessionService,
+        ApiKeyService,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,
@@ -166,6 +173,9 @@ export class AuthModule extends ConfigurableAuthModule {
 function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
   if (structural.routesPrefix === null) return [];
   const mounted: Type<unknown>[] = [createAuthController(structural.routesPrefix), JwksController];
+  if (structural.strategies.includes('api-key')) {
+    mounted.push(createApiKeysController(structural.routesPrefix));
+  }
   if (structural.strategies.includes('cookie')) {
     mounted.push(createBrowserSessionController(structural.routesPrefix));
   }

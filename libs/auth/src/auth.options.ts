@@ -3,10 +3,33 @@ import type { Type } from '@nestjs/common';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
-export type LoginStrategyName = 'jwt' | 'basic' | 'cookie';
+export type LoginStrategyName = 'jwt' | 'api-key' | 'basic' | 'cookie';
 
 /** Every strategy name `LoginRequiredGuard` accepts in `strategies`. */
-export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = ['jwt', 'basic', 'cookie'];
+export const LOGIN_STRATEGY_NAMES: readonly LoginStrategyName[] = [
+  'jwt',
+  'api-key',
+  'basic',
+  'cookie',
+];
+
+/** API keys (the `api-key` strategy). */
+export interface ApiKeyOptions {
+  /**
+   * The recognisable start of every key (`pcs_...`), for secret scanners: 2 to 10 lower-case letters or
+   * digits.
+   * @default 'pcs'
+   */
+  prefix?: string;
+  /**
+   * The server pepper keying the stored digests: a string of at least 32 bytes, or a list of
+   * `{ id, secret }` whose first entry makes new digests while the others still verify old keys.
+   * @default AUTH_API_KEY_PEPPER, else one derived (HKDF) from the HS256 JWT secret
+   */
+  pepper?: string | Array<{ id: string; secret: string }>;
+  /** Verified keys held in memory, so the common path makes no database read. */
+  cache?: { max?: number; ttl?: number };
+}
 
 /**
  * An outside identity provider whose access tokens are accepted as `Authorization: Bearer` tokens,
@@ -128,6 +151,8 @@ export interface AuthModuleOptions {
   normalizeHandle?: (handle: string) => string;
   /** JWT settings. */
   jwt?: AuthJwtOptions;
+  /** API key settings. */
+  apiKeys?: ApiKeyOptions;
   /** Outside issuers whose access tokens the `jwt` strategy also accepts. @default [] */
   externalIssuers?: ExternalIssuerOptions[];
   /** The browser cookie transport, used when `strategies` includes `cookie`. */
@@ -174,9 +199,10 @@ export interface AuthModuleStructuralOptions {
    */
   userEntity?: Type<object>;
   /**
-   * The strategies `LoginRequiredGuard` tries, in order. Add `cookie` for browser sessions: it also
-   * mounts `POST <prefix>/browser/login` and `POST <prefix>/browser/logout` with `routes`.
-   * @default ['jwt', 'basic']
+   * The strategies `LoginRequiredGuard` tries, in order. With `routes`, `api-key` also mounts the
+   * `<prefix>/api-keys` routes, and `cookie` (browser sessions) `POST <prefix>/browser/login` and
+   * `POST <prefix>/browser/logout`.
+   * @default ['jwt', 'api-key', 'basic']
    */
   strategies?: LoginStrategyName[];
   /**

@@ -23,10 +23,11 @@ function configurationError(run: () => unknown): AuthConfigurationError {
 }
 
 describe('resolveStructuralOptions', () => {
-  it('defaults to the built-in User entity, jwt then basic, no routes, not global', () => {
+  it('defaults to the built-in User entity, jwt, api-key then basic, no routes, not global', () => {
     expect(resolveStructuralOptions()).toEqual({
       userEntity: User,
-      strategies: ['jwt', 'basic'],
+      strategies: ['jwt', 'api-key', 'basic'],
+      strategiesExplicit: false,
       routesPrefix: null,
       global: false,
     });
@@ -57,7 +58,7 @@ describe('resolveStructuralOptions', () => {
       } as unknown as AuthModuleStructuralOptions),
     );
     expect(error.message).toContain('"nope"');
-    expect(error.message).toContain('jwt, basic');
+    expect(error.message).toContain('jwt, api-key, basic, cookie');
   });
 
   it('rejects an empty strategies array', () => {

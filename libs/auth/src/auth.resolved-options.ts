@@ -1,4 +1,4 @@
-import { createSecretKey, KeyObject } from 'node:crypto';
+import { createSecretKey, hkdfSync, KeyObject } from 'node:crypto';
 import { getMetadataArgsStorage } from 'typeorm';
 import type { Type } from '@nestjs/common';
 import { AuthConfigurationError } from './errors/auth.exception.js';
@@ -15,6 +15,8 @@ import { User } from './users/user.entity.js';
 export interface ResolvedStructuralOptions {
   userEntity: Type<object>;
   strategies: LoginStrategyName[];
+  /** False when `strategies` is the default order. */
+  strategiesExplicit: boolean;
   routesPrefix: string | null;
   global: boolean;
 }
@@ -48,6 +50,14 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   userCache: { max: number; ttl: number };
   browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
   externalIssuers: ResolvedExternalIssuer[];
+  apiKeys: {
+    prefix: string;
+    /** Peppers by id; `currentPepperId` makes new digests. */
+    peppers: Map<string, Buffer>;
+    currentPepperId: string;
+    cacheMax: number;
+    cacheTtl: number;
+  };
   revocationSyncInterval: number;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   maxPasswordBytes: number;
@@ -84,7 +94,7 @@ export function resolveStructuralOptions(
       `userEntity must be a TypeORM entity class decorated with @Entity(); got ${describe(userEntity)}.`,
     );
   }
-  const strategies = options.strategies ?? ['jwt', 'basic'];
+  const strategies = options.strategies ?? ['jwt', 'api-key', 'basic'];
   if (!Array.isArray(strategies) || strategies.length === 0) {
     problems.push(
       `strategies must be a non-empty array of strategy names (${LOGIN_STRATEGY_NAMES.join(', ')}).`,
@@ -108,7 +118,13 @@ export function resolveStructuralOptions(
     else routesPrefix = prefix.replace(/^\/+|\/+$/g, '');
   }
   if (problems.length) throw new AuthConfigurationError(problems);
-  return { userEntity, strategies, routesPrefix, global: options.global === true };
+  return {
+    userEntity,
+    strategies,
+    strategiesExplicit: options.strategies !== undefined,
+    routesPrefix,
+    global: options.global === true,
+  };
 }
 
 function describe(value: unknown): string {
@@ -191,7 +207,7 @@ export function resolveAuthOptions(
   } else if (signingKey && !signingKey.signKey) {
     problems.push(`jwt.keys: the signing key ${signingKey.kid} has no privateKey.`);
   }
-  const resolved: Omit<ResolvedAuthOptions, 'jwt'> & {
+  const resolved: Omit<ResolvedAuthOptions, 'jwt' | 'apiKeys'> & {
     jwt: Omit<ResolvedAuthOptions['jwt'], 'keys' | 'signingKey'>;
   } = {
     ...structural,
@@ -264,8 +280,72 @@ export function resolveAuthOptions(
   if (resolved.realm.includes('"') || resolved.realm.includes('\\')) {
     problems.push('realm must not contain quotes or backslashes.');
   }
-  if (problems.length || !signingKey) throw new AuthConfigurationError(problems);
-  return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey } };
+  const apiKeys = apiKeySettings(problems, input.apiKeys, structural, signingKey, env);
+  if (problems.length || !signingKey || !apiKeys) throw new AuthConfigurationError(problems);
+  return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey }, apiKeys };
+}
+
+const MIN_PEPPER_BYTES = 32;
+
+function apiKeySettings(
+  problems: string[],
+  options: AuthModuleOptions['apiKeys'],
+  structural: ResolvedStructuralOptions,
+  signingKey: ResolvedJwtKey | undefined,
+  env: NodeJS.ProcessEnv,
+): ResolvedAuthOptions['apiKeys'] | undefined {
+  const prefix = options?.prefix ?? 'pcs';
+  if (typeof prefix !== 'string' || !/^[a-z0-9]{2,10}$/.test(prefix)) {
+    problems.push('apiKeys.prefix must be 2 to 10 lower-case letters or digits, like "pcs".');
+  }
+  const peppers = new Map<string, Buffer>();
+  const configured = options?.pepper ?? env.AUTH_API_KEY_PEPPER;
+  if (typeof configured === 'string' && configured.length > 0) {
+    peppers.set('default', Buffer.from(configured, 'utf8'));
+  } else if (Array.isArray(configured)) {
+    for (const entry of configured) {
+      if (!entry || typeof entry.id !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(entry.id)) {
+        problems.push('apiKeys.pepper: each entry needs an id of 1 to 32 letters, digits, _ or -.');
+      } else if (peppers.has(entry.id)) {
+        problems.push(`apiKeys.pepper: the id ${entry.id} is used twice.`);
+      } else {
+        peppers.set(entry.id, Buffer.from(String(entry.secret ?? ''), 'utf8'));
+      }
+    }
+  } else if (signingKey?.verifyKey.type === 'secret') {
+    // No pepper configured: derive one from the HS secret, so a single secret runs everything.
+    const derived = hkdfSync(
+      'sha256',
+      signingKey.verifyKey.export(),
+      Buffer.alloc(0),
+      'portcullis api-key pepper',
+      32,
+    );
+    peppers.set('jwt-derived', Buffer.from(derived));
+  } else if (
+    structural.strategiesExplicit &&
+    structural.strategies.includes('api-key') &&
+    signingKey
+  ) {
+    problems.push(
+      'apiKeys.pepper is missing: set AUTH_API_KEY_PEPPER or pass apiKeys.pepper (at least 32 bytes); it cannot be derived from asymmetric JWT keys.',
+    );
+  }
+  for (const [id, pepper] of peppers) {
+    if (pepper.length < MIN_PEPPER_BYTES) {
+      problems.push(
+        `apiKeys.pepper ${id} is ${pepper.length} bytes; it needs at least ${MIN_PEPPER_BYTES}.`,
+      );
+    }
+  }
+  const [currentPepperId] = peppers.keys();
+  return {
+    prefix,
+    peppers,
+    currentPepperId: currentPepperId ?? '',
+    cacheMax: positiveInteger(problems, 'apiKeys.cache.max', options?.cache?.max, 10_000),
+    cacheTtl: positiveInteger(problems, 'apiKeys.cache.ttl', options?.cache?.ttl, 60, 0),
+  };
 }
 
 const EXTERNAL_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];

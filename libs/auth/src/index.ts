@@ -4,6 +4,7 @@ export type {
   AuthJwtOptions,
   AuthModuleForRootOptions,
   AuthModuleOptions,
+  ApiKeyOptions,
   AuthModuleStructuralOptions,
   BrowserSessionOptions,
   ExternalIssuerOptions,
@@ -13,6 +14,7 @@ export type {
 } from './auth.options.js';
 export { defaultNormalizeHandle } from './auth.resolved-options.js';
 export {
+  API_KEY_STRATEGY,
   AUTH_USER_ENTITY,
   AUTH_USER_REPOSITORY,
   BASIC_STRATEGY,
@@ -73,6 +75,14 @@ export { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 export { BrowserSessionService } from './sessions/browser-session.service.js';
 export type { BrowserSessionInfo } from './sessions/browser-session.service.js';
 export { CookieStrategy } from './strategies/cookie.strategy.js';
+
+export { ApiKey } from './api-keys/api-key.entity.js';
+export { ApiKeyService } from './api-keys/api-key.service.js';
+export type { ApiKeyInfo, NewApiKey } from './api-keys/api-key.service.js';
+export { ApiKeyFormat } from './api-keys/api-key-format.js';
+export type { ApiKeyParts } from './api-keys/api-key-format.js';
+export { ApiKeyStrategy } from './strategies/api-key.strategy.js';
+export type { ApiKeyView } from './http/api-keys.controller.js';
 export type { SessionView } from './http/auth.controller.js';
 
 export { JwtStrategy } from './strategies/jwt.strategy.js';

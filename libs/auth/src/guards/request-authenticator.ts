@@ -37,22 +37,26 @@ export class RequestAuthenticator {
     return { kind: 'none' };
   }
 
-  /** The `WWW-Authenticate` value for a 401 from these strategies, describing `failure` if any. */
+  /**
+   * The `WWW-Authenticate` value for a 401 from these strategies, describing `failure` if any. One
+   * challenge per scheme: when two strategies share one (JWT and API keys are both Bearer), the failing
+   * strategy's, which carries the error, wins.
+   */
   challenge(
     order: readonly string[],
     failure?: { exception: AuthException; strategy: string },
   ): string | undefined {
-    const challenges = order
-      .map((name) =>
-        this.registry
-          .get(name)
-          .challenge(
-            this.options.realm,
-            failure?.strategy === name ? failure.exception : undefined,
-          ),
-      )
-      .filter((challenge): challenge is string => challenge !== undefined);
-    return challenges.length ? challenges.join(', ') : undefined;
+    const byScheme = new Map<string, string>();
+    for (const name of order) {
+      const failing = failure?.strategy === name;
+      const challenge = this.registry
+        .get(name)
+        .challenge(this.options.realm, failing ? failure.exception : undefined);
+      if (challenge === undefined) continue;
+      const scheme = challenge.split(' ', 1)[0].toLowerCase();
+      if (!byScheme.has(scheme) || failing) byScheme.set(scheme, challenge);
+    }
+    return byScheme.size ? [...byScheme.values()].join(', ') : undefined;
   }
 
   /** Lets the deciding strategy add to the response (renewed cookies, cleared cookies). */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Strategy } from 'passport-strategy';
+import { ApiKeyStrategy } from '../strategies/api-key.strategy.js';
 import { BasicStrategy } from '../strategies/basic.strategy.js';
 import { CookieStrategy } from '../strategies/cookie.strategy.js';
 import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
@@ -22,8 +23,10 @@ export class StrategyRegistry {
     basic: BasicStrategy,
     password: PasswordStrategy,
     cookie: CookieStrategy,
+    apiKey: ApiKeyStrategy,
   ) {
-    for (const strategy of [jwt, basic, password, cookie] as unknown as RegisteredStrategy[]) {
+    const all = [jwt, basic, password, cookie, apiKey] as unknown as RegisteredStrategy[];
+    for (const strategy of all) {
       this.byName.set(strategy.strategyName, strategy);
     }
   }

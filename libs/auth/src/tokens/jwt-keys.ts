@@ -71,7 +71,13 @@ function toKeyObject(material: KeyMaterial, kind: 'private' | 'public'): KeyObje
   if (material instanceof KeyObject) return material;
   if (typeof material === 'string') {
     const pem = material.trim();
+    // createPublicKey() would quietly derive a public key: a private key does not belong here.
+    if (kind === 'public' && /PRIVATE KEY/.test(pem))
+      throw new Error('publicKey holds a private key');
     return kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+  }
+  if (kind === 'public' && typeof material === 'object' && 'd' in material) {
+    throw new Error('publicKey holds a private key');
   }
   return kind === 'private'
     ? createPrivateKey({ key: material, format: 'jwk' })
@@ -85,8 +91,8 @@ function mismatch(algorithm: JwtAlgorithm, key: KeyObject): string | undefined {
   switch (algorithm) {
     case 'RS256':
     case 'PS256': {
-      const allowed = algorithm === 'RS256' ? ['rsa'] : ['rsa', 'rsa-pss'];
-      if (!type || !allowed.includes(type)) return `${algorithm} needs an RSA key, got ${type}`;
+      // Plain RSA keys serve both; RSASSA-PSS-only keys ("rsa-pss") are not supported by the verifier.
+      if (type !== 'rsa') return `${algorithm} needs an RSA key (not rsa-pss), got ${type}`;
       if ((details.modulusLength ?? 0) < 2048) {
         return `${algorithm} needs an RSA key of at least 2048 bits, got ${details.modulusLength}`;
       }
@@ -164,16 +170,25 @@ function resolveAsymmetric(
   let verifyKey: KeyObject;
   try {
     signKey = key.privateKey === undefined ? undefined : toKeyObject(key.privateKey, 'private');
-    if (signKey && signKey.type !== 'private') throw new Error('privateKey is not a private key');
+    if (signKey && signKey.type !== 'private') throw new Error('it is not a private key');
+  } catch (error) {
+    problems.push(
+      `${label}: privateKey cannot be read as a private key (${(error as Error).message}).`,
+    );
+    return undefined;
+  }
+  try {
     if (key.publicKey !== undefined) verifyKey = toKeyObject(key.publicKey, 'public');
     else if (signKey) verifyKey = createPublicKey(signKey);
     else {
       problems.push(`${label}: ${key.algorithm} needs a privateKey or a publicKey.`);
       return undefined;
     }
-    if (verifyKey.type !== 'public') throw new Error('publicKey is not a public key');
+    if (verifyKey.type !== 'public') throw new Error('it is not a public key');
   } catch (error) {
-    problems.push(`${label}: the key cannot be read (${(error as Error).message}).`);
+    problems.push(
+      `${label}: publicKey cannot be read as a public key (${(error as Error).message}).`,
+    );
     return undefined;
   }
   const problem = mismatch(key.algorithm, verifyKey);

@@ -20,12 +20,22 @@ function keyMaterial(key: KeyObject): Buffer | string {
   return key.export({ type: 'spki', format: 'pem' }) as string;
 }
 
-/** The decoded JOSE header of a compact token, or undefined when it is not one. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The decoded JOSE header of a compact token, or undefined when it is not one. Header and payload must
+ * be valid UTF-8 (RFC 7515 5.2, RFC 7519 7.2): lenient decoding would turn bad bytes into U+FFFD and
+ * let two different byte strings read as the same claims.
+ */
 function readHeader(token: string): Record<string, unknown> | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0) return undefined;
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first <= 0 || second < 0) return undefined;
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.slice(0, dot), 'base64url').toString());
+    const header: unknown = JSON.parse(
+      strictUtf8.decode(Buffer.from(token.slice(0, first), 'base64url')),
+    );
+    strictUtf8.decode(Buffer.from(token.slice(first + 1, second), 'base64url'));
     return typeof header === 'object' && header !== null && !Array.isArray(header)
       ? (header as Record<string, unknown>)
       : undefined;
@@ -90,7 +100,8 @@ export class KeyRing {
    */
   verify(token: string): Record<string, unknown> {
     const header = readHeader(token);
-    const kid = header?.kid;
+    if (!header) throw new InvalidTokenException();
+    const kid = header.kid;
     const verify =
       kid === undefined
         ? this.onlyKid && this.verifiers.get(this.onlyKid)

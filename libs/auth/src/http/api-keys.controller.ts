@@ -1,0 +1,165 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Injectable,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Type,
+  UseGuards,
+} from '@nestjs/common';
+import type { ApiKey } from '../api-keys/api-key.entity.js';
+import { ApiKeyService } from '../api-keys/api-key.service.js';
+import { CurrentUser } from '../decorators/current-user.decorator.js';
+import { AuthErrorCode } from '../errors/auth-error-code.js';
+import {
+  AuthException,
+  ValidationFailedException,
+  type ValidationProblem,
+} from '../errors/auth.exception.js';
+import { LoginRequiredGuard } from '../guards/login-required.guard.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { UserService } from '../users/user.service.js';
+
+/** An API key as the routes show it: never the key or its digest, except `key` once at creation. */
+export interface ApiKeyView {
+  id: string;
+  label: string;
+  scopes: string[];
+  expires_at: Date | null;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+/** A permission codename: dot-separated lower-case words, like `notes.read`. */
+export const PERMISSION_CODENAME = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
+
+function view(key: ApiKey): ApiKeyView {
+  return {
+    id: key.id,
+    label: key.label,
+    scopes: key.scopes,
+    expires_at: key.expiresAt,
+    created_at: key.createdAt,
+    last_used_at: key.lastUsedAt,
+  };
+}
+
+function parseNewKey(body: unknown): { label: string; scopes: string[]; expiresAt: Date | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailedException([
+      { field: 'body', message: 'The body must be a JSON object.' },
+    ]);
+  }
+  const fields = body as Record<string, unknown>;
+  const problems: ValidationProblem[] = [];
+  const label = fields.label;
+  if (typeof label !== 'string' || label.trim().length === 0 || label.length > 100) {
+    problems.push({
+      field: 'label',
+      message: 'label must be a non-empty string of at most 100 characters.',
+    });
+  }
+  const scopes = fields.scopes ?? [];
+  if (
+    !Array.isArray(scopes) ||
+    scopes.length > 50 ||
+    !scopes.every(
+      (scope) =>
+        typeof scope === 'string' && scope.length <= 100 && PERMISSION_CODENAME.test(scope),
+    )
+  ) {
+    problems.push({
+      field: 'scopes',
+      message: 'scopes must be a list of at most 50 permission codenames such as "notes.read".',
+    });
+  }
+  let expiresAt: Date | null = null;
+  if (fields.expires_at !== undefined && fields.expires_at !== null) {
+    const parsed = typeof fields.expires_at === 'string' ? new Date(fields.expires_at) : undefined;
+    if (!parsed || Number.isNaN(parsed.getTime()) || parsed.getTime() <= Date.now()) {
+      problems.push({
+        field: 'expires_at',
+        message: 'expires_at must be a future ISO 8601 date-time.',
+      });
+    } else {
+      expiresAt = parsed;
+    }
+  }
+  if (problems.length) throw new ValidationFailedException(problems);
+  return { label: (label as string).trim(), scopes: [...new Set(scopes as string[])], expiresAt };
+}
+
+/**
+ * `POST|GET <prefix>/api-keys`, `DELETE <prefix>/api-keys/:id`: a user manages their own keys. Requests
+ * authenticated by an API key are refused (403): a leaked key must not be able to mint more.
+ */
+@Injectable()
+@UseGuards(LoginRequiredGuard)
+export class ApiKeysController {
+  constructor(
+    protected readonly keys: ApiKeyService<object>,
+    protected readonly users: UserService<object>,
+  ) {}
+
+  /** 201 `{id, key, label, scopes, expires_at, created_at}`: the only time the key is shown. */
+  @Post()
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  async create(
+    @CurrentUser() user: object,
+    @Req() request: AuthRequest,
+    @Body() body: unknown,
+  ): Promise<ApiKeyView & { key: string }> {
+    this.refuseKeyHolders(request);
+    const input = parseNewKey(body);
+    const { key, record } = await this.keys.createKey(this.users.idOf(user), input);
+    const { last_used_at: _unused, ...shown } = view(record);
+    void _unused;
+    return { ...shown, key, last_used_at: null };
+  }
+
+  /** 200: the caller's live keys, without secrets. */
+  @Get()
+  async list(@CurrentUser() user: object, @Req() request: AuthRequest): Promise<ApiKeyView[]> {
+    this.refuseKeyHolders(request);
+    return (await this.keys.listKeys(this.users.idOf(user))).map(view);
+  }
+
+  /** 204; 404 for an unknown key or someone else's. */
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(
+    @CurrentUser() user: object,
+    @Req() request: AuthRequest,
+    @Param('id') id: string,
+  ): Promise<void> {
+    this.refuseKeyHolders(request);
+    if (!(await this.keys.revokeKey(this.users.idOf(user), id))) {
+      throw new NotFoundException('No such API key.');
+    }
+  }
+
+  private refuseKeyHolders(request: AuthRequest): void {
+    if ((request.authInfo as { strategy?: string } | undefined)?.strategy === 'api-key') {
+      throw new AuthException(
+        AuthErrorCode.InsufficientPermissions,
+        'API keys cannot manage API keys; log in as the user.',
+        HttpStatus.FORBIDDEN,
+      );
+    }
+  }
+}
+
+/** A subclass of {@link ApiKeysController} mounted at `<prefix>/api-keys`. */
+export function createApiKeysController(prefix: string): Type<ApiKeysController> {
+  class MountedApiKeysController extends ApiKeysController {}
+  Controller(`${prefix}/api-keys`)(MountedApiKeysController);
+  return MountedApiKeysController;
+}
