@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { dirname, join } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from 'portcullis';
 import { databaseOptionsFromUrl } from './database.js';
@@ -23,10 +24,19 @@ export interface ExampleAppSettings {
 @Module({})
 export class AppModule {
   static forRoot(overrides: Partial<ExampleAppSettings> = {}): DynamicModule {
+    const databaseUrl =
+      overrides.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:data/portcullis.sqlite';
+    // Beside an SQLite file, a generated development secret is kept so restarts and the CLI share it.
+    const sqliteFile = /^sqlite:(?!:memory:)(.+)$/.exec(databaseUrl)?.[1];
     const settings: ExampleAppSettings = {
-      databaseUrl:
-        overrides.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:data/portcullis.sqlite',
-      jwtSecret: overrides.jwtSecret ?? exampleJwtSecret(process.env),
+      databaseUrl,
+      jwtSecret:
+        overrides.jwtSecret ??
+        exampleJwtSecret(
+          process.env,
+          undefined,
+          sqliteFile ? join(dirname(sqliteFile), '.dev-jwt-secret') : undefined,
+        ),
       secureCookies: overrides.secureCookies ?? process.env.NODE_ENV === 'production',
     };
     return {
@@ -41,7 +51,7 @@ export class AppModule {
         AuthModule.forRoot({
           jwt: { secret: settings.jwtSecret },
           // API clients send tokens; the HTML pages use the browser-session cookies.
-          strategies: ['jwt', 'cookie', 'basic'],
+          strategies: ['jwt', 'api-key', 'cookie', 'basic'],
           browserSessions: { secure: settings.secureCookies },
           routes: true,
         }),

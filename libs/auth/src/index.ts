@@ -103,3 +103,5 @@ export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { LoginRequired } from './decorators/login-required.decorator.js';
 export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';
+
+export { AUTH_COMMANDS, CreateApiKeyCommand } from './cli/index.js';

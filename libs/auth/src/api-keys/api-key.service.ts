@@ -10,7 +10,11 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, MoreThanOrEqual, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { InvalidTokenException, TokenExpiredException } from '../errors/auth.exception.js';
+import {
+  AuthServiceUnavailableException,
+  InvalidTokenException,
+  TokenExpiredException,
+} from '../errors/auth.exception.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
@@ -68,6 +72,11 @@ export class ApiKeyService<TUser extends object = AuthUser>
   }
 
   onApplicationBootstrap(): void {
+    if (this.options.apiKeys.peppers.size === 0 && this.options.strategies.includes('api-key')) {
+      this.logger.warn(
+        'API keys are off: no pepper. Set AUTH_API_KEY_PEPPER (at least 32 bytes) or apiKeys.pepper.',
+      );
+    }
     const interval = this.options.revocationSyncInterval;
     if (interval > 0 && this.options.apiKeys.cacheTtl > 0) {
       this.timer = setInterval(() => void this.evictRevoked(), interval);
@@ -81,8 +90,13 @@ export class ApiKeyService<TUser extends object = AuthUser>
 
   /** Creates a key for a user (stringified id). The returned `key` is the only copy of it anywhere. */
   async createKey(userId: string, input: NewApiKey): Promise<{ key: string; record: ApiKey }> {
-    const { key, id, secret } = this.format.generate();
     const pepperId = this.options.apiKeys.currentPepperId;
+    if (!this.options.apiKeys.peppers.has(pepperId)) {
+      throw new AuthServiceUnavailableException(
+        'API keys are not configured on this server (no pepper: set AUTH_API_KEY_PEPPER).',
+      );
+    }
+    const { key, id, secret } = this.format.generate();
     const record = this.keys.create({
       id,
       userId,
