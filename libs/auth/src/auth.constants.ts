@@ -36,5 +36,8 @@ export const IS_PUBLIC_KEY = 'AUTH:PUBLIC';
 /** Metadata key set by `@OptionalAuth()`. */
 export const OPTIONAL_AUTH_KEY = 'AUTH:OPTIONAL_AUTH';
 
+/** Metadata key set by `@Permissions()`, holding its requirement. */
+export const PERMISSIONS_KEY = 'AUTH:PERMISSIONS';
+
 /** Metadata key set by `@LoginRequired()`, holding its {@link LoginRequiredOptions}. */
 export const LOGIN_REQUIRED_KEY = 'AUTH:LOGIN_REQUIRED';

@@ -34,6 +34,16 @@ import { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 import { SessionService } from './sessions/session.service.js';
 import { ApiKey } from './api-keys/api-key.entity.js';
+import { PermissionsGuard } from './guards/permissions.guard.js';
+import { DefaultPermissionResolver } from './permissions/default-permission.resolver.js';
+import {
+  AuthGroup,
+  GroupPermission,
+  UserGroup,
+  UserPermission,
+} from './permissions/permission-grant.entities.js';
+import { PermissionResolver } from './permissions/permission-resolver.js';
+import { PermissionService } from './permissions/permission.service.js';
 import { ApiKeyService } from './api-keys/api-key.service.js';
 import { createApiKeysController } from './http/api-keys.controller.js';
 import { createBrowserSessionController } from './http/browser-session.controller.js';
@@ -128,6 +138,12 @@ export class AuthModule extends ConfigurableAuthModule {
       CookieStrategy,
       ApiKeyService,
       ApiKeyStrategy,
+      PermissionService,
+      {
+        provide: PermissionResolver,
+        useClass: structural.permissionResolver ?? DefaultPermissionResolver,
+      },
+      PermissionsGuard,
       StrategyRegistry,
       RequestAuthenticator,
       LoginRequiredGuard,
@@ -140,7 +156,16 @@ export class AuthModule extends ConfigurableAuthModule {
       global: true,
       imports: [
         ...(base.imports ?? []),
-        TypeOrmModule.forFeature([structural.userEntity, AuthSession, RefreshTokenRecord, ApiKey]),
+        TypeOrmModule.forFeature([
+          structural.userEntity,
+          AuthSession,
+          RefreshTokenRecord,
+          ApiKey,
+          AuthGroup,
+          GroupPermission,
+          UserPermission,
+          UserGroup,
+        ]),
       ],
       controllers: controllers(structural),
       providers,
@@ -158,6 +183,9 @@ export class AuthModule extends ConfigurableAuthModule {
         AccountService,
         BrowserSessionService,
         ApiKeyService,
+        PermissionService,
+        PermissionResolver,
+        PermissionsGuard,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,

@@ -1,5 +1,6 @@
 import { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
+import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
@@ -151,6 +152,11 @@ export interface AuthModuleOptions {
   normalizeHandle?: (handle: string) => string;
   /** JWT settings. */
   jwt?: AuthJwtOptions;
+  /**
+   * Groups a user registered through `POST <prefix>/register` joins (created empty if missing).
+   * @default []
+   */
+  defaultGroups?: string[];
   /** API key settings. */
   apiKeys?: ApiKeyOptions;
   /** Outside issuers whose access tokens the `jwt` strategy also accepts. @default [] */
@@ -211,6 +217,12 @@ export interface AuthModuleStructuralOptions {
    * @default false
    */
   routes?: boolean | { prefix?: string };
+  /**
+   * Replaces the default permission resolver (Portcullis' tables) with your own class, e.g. one that
+   * asks a policy engine.
+   * @default DefaultPermissionResolver
+   */
+  permissionResolver?: Type<PermissionResolver>;
   /**
    * Installs `LoginRequiredGuard` as a global guard (APP_GUARD): every route needs a login unless it is
    * marked `@Public()`.

@@ -9,6 +9,8 @@ import {
   LoginStrategyName,
 } from './auth.options.js';
 import { resolveJwtKeys, type ResolvedJwtKey } from './tokens/jwt-keys.js';
+import type { PermissionResolver } from './permissions/permission-resolver.js';
+import { isGroupName } from './permissions/permission-codename.js';
 import { User } from './users/user.entity.js';
 
 /** Structural options with defaults applied. Internal. */
@@ -17,6 +19,7 @@ export interface ResolvedStructuralOptions {
   strategies: LoginStrategyName[];
   /** False when `strategies` is the default order. */
   strategiesExplicit: boolean;
+  permissionResolver: Type<PermissionResolver> | undefined;
   routesPrefix: string | null;
   global: boolean;
 }
@@ -50,6 +53,7 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   userCache: { max: number; ttl: number };
   browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
   externalIssuers: ResolvedExternalIssuer[];
+  defaultGroups: string[];
   apiKeys: {
     prefix: string;
     /** Peppers by id; `currentPepperId` makes new digests. */
@@ -122,6 +126,7 @@ export function resolveStructuralOptions(
     userEntity,
     strategies,
     strategiesExplicit: options.strategies !== undefined,
+    permissionResolver: options.permissionResolver,
     routesPrefix,
     global: options.global === true,
   };
@@ -240,6 +245,7 @@ export function resolveAuthOptions(
     },
     browserSessions: browserSessions(problems, input.browserSessions),
     externalIssuers: externalIssuers(problems, input.externalIssuers, usernameField),
+    defaultGroups: defaultGroups(problems, input.defaultGroups),
     userCache: {
       max: positiveInteger(problems, 'userCache.max', input.userCache?.max, 10_000),
       ttl: positiveInteger(problems, 'userCache.ttl', input.userCache?.ttl, 30, 0),
@@ -283,6 +289,15 @@ export function resolveAuthOptions(
   const apiKeys = apiKeySettings(problems, input.apiKeys, structural, signingKey, env);
   if (problems.length || !signingKey || !apiKeys) throw new AuthConfigurationError(problems);
   return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey }, apiKeys };
+}
+
+function defaultGroups(problems: string[], groups: string[] | undefined): string[] {
+  if (groups === undefined) return [];
+  if (!Array.isArray(groups) || !groups.every(isGroupName)) {
+    problems.push('defaultGroups must be a list of group names (letters, digits, "_", "-", ".").');
+    return [];
+  }
+  return [...new Set(groups)];
 }
 
 const MIN_PEPPER_BYTES = 32;

@@ -23,6 +23,7 @@ export {
   JWT_STRATEGY,
   LOGIN_REQUIRED_KEY,
   OPTIONAL_AUTH_KEY,
+  PERMISSIONS_KEY,
   PASSWORD_STRATEGY,
 } from './auth.constants.js';
 
@@ -32,6 +33,7 @@ export {
   AuthException,
   AuthServiceUnavailableException,
   CsrfFailedException,
+  InsufficientPermissionsException,
   InvalidCredentialsException,
   InvalidGrantException,
   InvalidTokenException,
@@ -105,3 +107,26 @@ export { LoginRequired } from './decorators/login-required.decorator.js';
 export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';
 
 export { AUTH_COMMANDS, CreateApiKeyCommand } from './cli/index.js';
+
+export { Permissions } from './decorators/permissions.decorator.js';
+export type { PermissionRequirement } from './decorators/permissions.decorator.js';
+export { PermissionsGuard } from './guards/permissions.guard.js';
+export {
+  ALL_PERMISSIONS,
+  PermissionResolver,
+  type PermissionSet,
+} from './permissions/permission-resolver.js';
+export { DefaultPermissionResolver } from './permissions/default-permission.resolver.js';
+export { PermissionService } from './permissions/permission.service.js';
+export type { GroupView } from './permissions/permission.service.js';
+export {
+  AuthGroup,
+  GroupPermission,
+  UserGroup,
+  UserPermission,
+} from './permissions/permission-grant.entities.js';
+export {
+  PERMISSION_CODENAME,
+  isGroupName,
+  isPermissionCodename,
+} from './permissions/permission-codename.js';

@@ -1,6 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
-import { PERMISSION_CODENAME } from '../http/api-keys.controller.js';
+import { isPermissionCodename } from '../permissions/permission-codename.js';
 import { UserService } from '../users/user.service.js';
 import { parseDuration } from './duration.js';
 
@@ -38,7 +38,7 @@ export class CreateApiKeyCommand extends CommandRunner {
       return failure('--label is required (at most 100 characters)');
     }
     const scopes = flags.scopes ?? [];
-    const badScope = scopes.find((scope) => !PERMISSION_CODENAME.test(scope));
+    const badScope = scopes.find((scope) => !isPermissionCodename(scope));
     if (badScope !== undefined)
       return failure(`${badScope} is not a permission codename like notes.read`);
     if (flags.expiresIn !== undefined && Number.isNaN(flags.expiresIn)) {

@@ -18,6 +18,8 @@ export interface AuthErrorBody {
   message: string;
   /** For `validation_failed`: one entry per field that failed. */
   details?: ValidationProblem[];
+  /** For `insufficient_permissions`: the permissions lacking. */
+  missing?: string[];
 }
 
 /** One failed input rule, as listed in a `validation_failed` body. */
@@ -110,6 +112,18 @@ export class ValidationFailedException extends AuthException {
       HttpStatus.BAD_REQUEST,
       details,
     );
+  }
+}
+
+/** 403 `insufficient_permissions`: logged in, but not allowed; `missing` names what is lacking. */
+export class InsufficientPermissionsException extends AuthException {
+  constructor(
+    /** The permission codenames the caller lacks (for an any-of requirement, all of them). */
+    readonly missing: string[],
+    message = `Missing permission: ${missing.join(', ')}.`,
+  ) {
+    super(AuthErrorCode.InsufficientPermissions, message, HttpStatus.FORBIDDEN);
+    (this.getResponse() as AuthErrorBody).missing = missing;
   }
 }
 

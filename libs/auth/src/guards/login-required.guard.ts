@@ -49,13 +49,17 @@ export class LoginRequiredGuard implements CanActivate {
     // Portcullis protects HTTP routes; other transports must opt out explicitly with @Public().
     if (context.getType() !== 'http') return this.isPublic(context);
     if (this.isPublic(context)) return true;
+    return this.authenticate(context, this.isOptional(context));
+  }
+
+  /**
+   * Authenticates the request whatever its route metadata says (`@Public()` included), as
+   * `PermissionsGuard` needs before it checks permissions. With `optional`, anonymous callers pass.
+   */
+  async authenticate(context: ExecutionContext, optional = false): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<GuardedRequest>();
     if (request[AUTHENTICATED_BY] === 'user') return true;
-    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
     const order = this.options.strategies;
     const outcome = await this.authenticator.authenticate(request, order);
     this.authenticator.finish(http.getResponse(), outcome);
@@ -71,6 +75,16 @@ export class LoginRequiredGuard implements CanActivate {
         ? outcome
         : { exception: this.missingCredentialException(request), strategy: order[0] };
     throw this.rejection(context, request, http.getResponse(), order, failure);
+  }
+
+  /** True when `@OptionalAuth()` is on the handler or its controller. */
+  protected isOptional(context: ExecutionContext): boolean {
+    return (
+      this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_KEY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) === true
+    );
   }
 
   /** True when `@Public()` is on the handler or its controller. */

@@ -25,6 +25,7 @@ import {
 } from '../errors/auth.exception.js';
 import { LoginRequiredGuard } from '../guards/login-required.guard.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { isPermissionCodename } from '../permissions/permission-codename.js';
 import { UserService } from '../users/user.service.js';
 
 /** An API key as the routes show it: never the key or its digest, except `key` once at creation. */
@@ -37,8 +38,12 @@ export interface ApiKeyView {
   last_used_at: Date | null;
 }
 
-/** A permission codename: dot-separated lower-case words, like `notes.read`. */
-export const PERMISSION_CODENAME = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** Half of a UTF-16 surrogate pair: text that cannot be stored as UTF-8 unchanged. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** MySQL/MariaDB DATETIME ends here; later dates fail or wrap on some supported databases. */
+const LATEST_STORABLE_DATE = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 function view(key: ApiKey): ApiKeyView {
   return {
@@ -60,20 +65,24 @@ function parseNewKey(body: unknown): { label: string; scopes: string[]; expiresA
   const fields = body as Record<string, unknown>;
   const problems: ValidationProblem[] = [];
   const label = fields.label;
-  if (typeof label !== 'string' || label.trim().length === 0 || label.length > 100) {
+  if (
+    typeof label !== 'string' ||
+    label.trim().length === 0 ||
+    label.length > 100 ||
+    CONTROL_CHARACTERS.test(label) ||
+    LONE_SURROGATE.test(label)
+  ) {
     problems.push({
       field: 'label',
-      message: 'label must be a non-empty string of at most 100 characters.',
+      message:
+        'label must be a non-empty string of at most 100 characters, without control characters.',
     });
   }
   const scopes = fields.scopes ?? [];
   if (
     !Array.isArray(scopes) ||
     scopes.length > 50 ||
-    !scopes.every(
-      (scope) =>
-        typeof scope === 'string' && scope.length <= 100 && PERMISSION_CODENAME.test(scope),
-    )
+    !scopes.every((scope) => isPermissionCodename(scope))
   ) {
     problems.push({
       field: 'scopes',
@@ -83,10 +92,15 @@ function parseNewKey(body: unknown): { label: string; scopes: string[]; expiresA
   let expiresAt: Date | null = null;
   if (fields.expires_at !== undefined && fields.expires_at !== null) {
     const parsed = typeof fields.expires_at === 'string' ? new Date(fields.expires_at) : undefined;
-    if (!parsed || Number.isNaN(parsed.getTime()) || parsed.getTime() <= Date.now()) {
+    if (
+      !parsed ||
+      Number.isNaN(parsed.getTime()) ||
+      parsed.getTime() <= Date.now() ||
+      parsed.getTime() > LATEST_STORABLE_DATE
+    ) {
       problems.push({
         field: 'expires_at',
-        message: 'expires_at must be a future ISO 8601 date-time.',
+        message: 'expires_at must be a future ISO 8601 date-time, before the year 10000.',
       });
     } else {
       expiresAt = parsed;

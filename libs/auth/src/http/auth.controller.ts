@@ -5,6 +5,7 @@ import {
   Get,
   Header,
   HttpCode,
+  Inject,
   Injectable,
   NotFoundException,
   Param,
@@ -22,6 +23,9 @@ import type { AuthSession } from '../sessions/auth-session.entity.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import type { TokenResponse } from '../tokens/token.service.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { PermissionService } from '../permissions/permission.service.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
 import { parseRegistration, requireStringFields } from './registration.js';
@@ -55,6 +59,8 @@ export class AuthController {
     protected readonly users: UserService<object>,
     protected readonly sessions: SessionService,
     protected readonly accounts: AccountService<object>,
+    protected readonly permissions: PermissionService,
+    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
   ) {}
 
   /** `POST register {<usernameField>, password, email?}`: 201 with the new user, 409 when taken. */
@@ -72,6 +78,10 @@ export class AuthController {
     const fields: Record<string, unknown> = { [field]: input.handle, password: input.password };
     if (input.email !== undefined) fields.email = input.email;
     const user = await this.users.createUser(fields as { password: string });
+    for (const group of this.options.defaultGroups) {
+      await this.permissions.ensureGroup(group);
+      await this.permissions.addToGroup(this.users.idOf(user), group);
+    }
     return this.users.toPublic(user);
   }
 

@@ -1,0 +1,61 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PERMISSIONS_KEY } from '../auth.constants.js';
+import type { PermissionRequirement } from '../decorators/permissions.decorator.js';
+import { InsufficientPermissionsException } from '../errors/auth.exception.js';
+import { ALL_PERMISSIONS, PermissionResolver } from '../permissions/permission-resolver.js';
+import { quoted } from '../strategies/authorization-header.js';
+import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { LoginRequiredGuard } from './login-required.guard.js';
+import { RequestAuthenticator } from './request-authenticator.js';
+
+/**
+ * Checks `@Permissions()` (applied by that decorator). It authenticates the request first, whatever the
+ * order of guards, so an anonymous caller gets 401 and never 403. A caller lacking a permission gets
+ * 403 `insufficient_permissions` naming it; when an API key's scopes are what is lacking, the answer
+ * also carries `WWW-Authenticate: Bearer error="insufficient_scope"` (RFC 6750). A key's scopes narrow
+ * its owner's permissions, never widen them.
+ */
+@Injectable()
+export class PermissionsGuard implements CanActivate {
+  constructor(
+    protected readonly reflector: Reflector,
+    protected readonly login: LoginRequiredGuard,
+    protected readonly resolver: PermissionResolver,
+    protected readonly authenticator: RequestAuthenticator,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const requirements = [context.getClass(), context.getHandler()]
+      .map((target) =>
+        this.reflector.get<PermissionRequirement | undefined>(PERMISSIONS_KEY, target),
+      )
+      .filter((requirement): requirement is PermissionRequirement => requirement !== undefined);
+    if (requirements.length === 0) return true;
+    await this.login.authenticate(context);
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const held = await this.resolver.permissionsOf(request.user as object);
+    const info = request.authInfo as { strategy?: string; scopes?: string[] } | undefined;
+    const scopes = info?.strategy === 'api-key' && info.scopes?.length ? info.scopes : undefined;
+    const owns = (codename: string) => held === ALL_PERMISSIONS || held.has(codename);
+    const allowed = (codename: string) => owns(codename) && (!scopes || scopes.includes(codename));
+    const missing = new Set<string>();
+    for (const requirement of requirements) {
+      if (requirement.mode === 'all') {
+        for (const codename of requirement.codenames) if (!allowed(codename)) missing.add(codename);
+      } else if (!requirement.codenames.some(allowed)) {
+        requirement.codenames.forEach((codename) => missing.add(codename));
+      }
+    }
+    if (missing.size === 0) return true;
+    const lacking = [...missing];
+    if (scopes && lacking.some(owns)) {
+      this.authenticator.setHeader(
+        context.switchToHttp().getResponse(),
+        'WWW-Authenticate',
+        `Bearer error="insufficient_scope", scope=${quoted(lacking.join(' '))}`,
+      );
+    }
+    throw new InsufficientPermissionsException(lacking);
+  }
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { AuthUser } from '../users/auth-user.interface.js';
+import { UserService } from '../users/user.service.js';
+import { ALL_PERMISSIONS, PermissionResolver, PermissionSet } from './permission-resolver.js';
+import { PermissionService } from './permission.service.js';
+
+/**
+ * The default {@link PermissionResolver}: superusers hold everything, inactive users nothing, others
+ * the union of their direct and group permissions from Portcullis' tables. Results are cached per user
+ * (bounded, `userCache` sizes) and dropped when a grant changes in this process; `userCache.ttl` bounds
+ * how long a change made by another process takes.
+ */
+@Injectable()
+export class DefaultPermissionResolver extends PermissionResolver {
+  private readonly cache: LRUCache<string, ReadonlySet<string>>;
+  private readonly enabled: boolean;
+
+  constructor(
+    private readonly grants: PermissionService,
+    private readonly users: UserService<object>,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+  ) {
+    super();
+    const { max, ttl } = options.userCache;
+    this.enabled = ttl > 0;
+    this.cache = new LRUCache({ max, ttl: Math.max(ttl, 1) * 1000 });
+    grants.onChange((userId) =>
+      userId === undefined ? this.cache.clear() : this.cache.delete(userId),
+    );
+  }
+
+  async permissionsOf(user: object): Promise<PermissionSet> {
+    const { isActive, isSuperuser } = user as AuthUser;
+    if (isActive === false) return new Set();
+    if (isSuperuser === true) return ALL_PERMISSIONS;
+    const id = this.users.idOf(user);
+    const cached = this.enabled ? this.cache.get(id) : undefined;
+    if (cached) return cached;
+    const held = await this.grants.permissionsOfUserId(id);
+    if (this.enabled) this.cache.set(id, held);
+    return held;
+  }
+}
