@@ -53,6 +53,7 @@ export class AppModule {
           // API clients send tokens; the HTML pages use the browser-session cookies.
           strategies: ['jwt', 'api-key', 'cookie', 'basic'],
           browserSessions: { secure: settings.secureCookies },
+          defaultGroups: ['member'],
           routes: true,
         }),
         NotesModule,

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { User, UserService } from 'portcullis';
+import { PermissionService, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
@@ -45,9 +45,10 @@ describe.each(ADAPTERS)('browser sessions (cookies) on %s', (adapter) => {
       ],
       adapter,
     );
-    await app
+    const bea = await app
       .get<UserService<User>>(UserService)
       .createUser({ username: 'bea', password: PASSWORD });
+    await app.get(PermissionService).addToGroup(String(bea.id), 'member');
   });
 
   afterAll(async () => {

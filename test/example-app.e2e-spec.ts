@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { PermissionService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
@@ -64,6 +65,10 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
     expect(created.body).toMatchObject({ id: expect.any(Number), title: 'First', body: 'Hello' });
     const list = await http().get('/notes').set('Authorization', auth).expect(200);
     expect(list.body).toEqual([expect.objectContaining({ id: created.body.id, title: 'First' })]);
+    const forbidden = await http().delete(`/notes/${created.body.id}`).set('Authorization', auth);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.missing).toEqual(['notes.delete']);
+    await app.get(PermissionService).grantToUser(String(registered.body.id), 'notes.delete');
     await http().delete(`/notes/${created.body.id}`).set('Authorization', auth).expect(204);
     expect((await http().get('/notes').set('Authorization', auth).expect(200)).body).toEqual([]);
   });
@@ -102,7 +107,8 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
 
   it('keeps each user to their own notes', async () => {
     await register('owner1').expect(201);
-    await register('owner2').expect(201);
+    const second = await register('owner2').expect(201);
+    await app.get(PermissionService).grantToUser(String(second.body.id), 'notes.delete');
     const one = `Bearer ${await loginToken('owner1')}`;
     const two = `Bearer ${await loginToken('owner2')}`;
     const note = await http()
@@ -164,5 +170,30 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
       .expect(400);
     expect(response.body.error).toBe('validation_failed');
     expect(response.body.details.map((d: { field: string }) => d.field)).toEqual(['title', 'body']);
+  });
+
+  it('registered users are members: read and write notes; a key scoped to notes.read only reads', async () => {
+    const registered = await register('scoped').expect(201);
+    const auth = `Bearer ${await loginToken('scoped')}`;
+    const created = await http()
+      .post('/auth/api-keys')
+      .set('Authorization', auth)
+      .send({ label: 'reader', scopes: ['notes.read'] })
+      .expect(201);
+    await http()
+      .post('/notes')
+      .set('Authorization', auth)
+      .send({ title: 'mine', body: '' })
+      .expect(201);
+    const read = await http().get('/notes').set('X-API-Key', created.body.key).expect(200);
+    expect(read.body.map((note: { title: string }) => note.title)).toEqual(['mine']);
+    const write = await http()
+      .post('/notes')
+      .set('X-API-Key', created.body.key)
+      .send({ title: 'via key', body: '' });
+    expect(write.status).toBe(403);
+    expect(write.body.missing).toEqual(['notes.write']);
+    expect(write.headers['www-authenticate']).toContain('insufficient_scope');
+    expect(registered.body.id).toBeDefined();
   });
 });

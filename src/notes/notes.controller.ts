@@ -14,6 +14,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import {
   AuthGuard,
   CurrentUser,
+  Permissions,
   ValidationFailedException,
   type ValidationProblem,
 } from 'portcullis';
@@ -53,13 +54,18 @@ function parseNote(input: unknown): { title: string; body: string } {
   return { title: (fields.title as string).trim(), body: fields.body as string };
 }
 
-/** The notes API: each user sees and changes only their own notes. */
+/**
+ * The notes API: each user sees and changes only their own notes. Reading and writing need
+ * `notes.read` / `notes.write` (the `member` group every registered user joins); deleting needs
+ * `notes.delete`, which someone must grant.
+ */
 @UseGuards(AuthGuard)
 @Controller('notes')
 export class NotesController {
   constructor(@InjectRepository(Note) private readonly notes: Repository<Note>) {}
 
   @Get()
+  @Permissions('notes.read')
   async list(@CurrentUser('id') userId: string | number): Promise<NoteView[]> {
     const notes = await this.notes.find({
       where: { ownerId: String(userId) },
@@ -70,6 +76,7 @@ export class NotesController {
 
   @Post()
   @HttpCode(201)
+  @Permissions('notes.write')
   async create(
     @CurrentUser('id') userId: string | number,
     @Body() body: unknown,
@@ -81,6 +88,7 @@ export class NotesController {
 
   @Delete(':id')
   @HttpCode(204)
+  @Permissions('notes.delete')
   async remove(
     @CurrentUser('id') userId: string | number,
     @Param('id', ParseIntPipe) id: number,
