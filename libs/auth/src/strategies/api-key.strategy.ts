@@ -7,6 +7,7 @@ import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { quoted, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import { passportName } from './passport-name.js';
 
 /**
  * API keys, from `X-API-Key: <key>` or `Authorization: Bearer <key>` (passport-http-bearer), verified by
@@ -15,7 +16,7 @@ import type { AuthRequest, CredentialStrategy } from './credential-strategy.inte
  */
 @Injectable()
 export class ApiKeyStrategy
-  extends PassportStrategy(Strategy, API_KEY_STRATEGY)
+  extends PassportStrategy(Strategy, passportName(API_KEY_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = API_KEY_STRATEGY;

@@ -5,6 +5,7 @@ import { PasswordBackend } from '../backends/password.backend.js';
 import { AuthException, InvalidCredentialsException } from '../errors/auth.exception.js';
 import { quoted, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import { passportName } from './passport-name.js';
 import { HttpBasicPassportStrategy } from './http-basic.passport-strategy.js';
 
 /**
@@ -13,7 +14,7 @@ import { HttpBasicPassportStrategy } from './http-basic.passport-strategy.js';
  */
 @Injectable()
 export class BasicStrategy
-  extends PassportStrategy(HttpBasicPassportStrategy, BASIC_STRATEGY)
+  extends PassportStrategy(HttpBasicPassportStrategy, passportName(BASIC_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = BASIC_STRATEGY;

@@ -5,6 +5,7 @@ import { COOKIE_STRATEGY } from '../auth.constants.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { BrowserSessionInfo, BrowserSessionService } from '../sessions/browser-session.service.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import { passportName } from './passport-name.js';
 
 type Done = (error: unknown, user?: unknown, info?: unknown) => void;
 
@@ -31,7 +32,7 @@ class RequestPassportStrategy extends Strategy {
  */
 @Injectable()
 export class CookieStrategy
-  extends PassportStrategy(RequestPassportStrategy, COOKIE_STRATEGY)
+  extends PassportStrategy(RequestPassportStrategy, passportName(COOKIE_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = COOKIE_STRATEGY;

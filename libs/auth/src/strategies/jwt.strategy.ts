@@ -7,6 +7,7 @@ import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { quoted, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import { passportName } from './passport-name.js';
 
 /** A compact JWS: three base64url segments. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
@@ -18,7 +19,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
  */
 @Injectable()
 export class JwtStrategy
-  extends PassportStrategy(Strategy, JWT_STRATEGY)
+  extends PassportStrategy(Strategy, passportName(JWT_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = JWT_STRATEGY;

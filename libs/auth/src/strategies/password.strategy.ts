@@ -11,6 +11,7 @@ import {
   ValidationFailedException,
 } from '../errors/auth.exception.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import { passportName } from './passport-name.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -22,7 +23,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 @Injectable()
 export class PasswordStrategy
-  extends PassportStrategy(Strategy, PASSWORD_STRATEGY)
+  extends PassportStrategy(Strategy, passportName(PASSWORD_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = PASSWORD_STRATEGY;
