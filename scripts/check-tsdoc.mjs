@@ -12,7 +12,9 @@ const program = ts.createProgram([entry], {
   noEmit: true,
 });
 const checker = program.getTypeChecker();
-const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)));
+const exports = checker.getExportsOfModule(
+  checker.getSymbolAtLocation(program.getSourceFile(entry)),
+);
 const undocumented = exports
   .filter((symbol) => {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
