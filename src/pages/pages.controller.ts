@@ -1,5 +1,13 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
-import { CurrentUser, LoginRequired, Public, safeRedirectPath, type User } from 'portcullis';
+import {
+  CurrentUser,
+  LoginRequired,
+  PermissionService,
+  Public,
+  safeRedirectPath,
+  StaffOnly,
+  type User,
+} from 'portcullis';
 import { escapeHtml, page } from './html.js';
 
 const LOGIN_ERRORS: Record<string, string> = {
@@ -7,9 +15,11 @@ const LOGIN_ERRORS: Record<string, string> = {
   validation_failed: 'Enter a username and a password.',
 };
 
-/** The HTML side of the example: a login form and a page that needs a login. */
+/** The HTML side of the example: a login form, a page that needs a login and a staff-only page. */
 @Controller()
 export class PagesController {
+  constructor(private readonly permissions: PermissionService) {}
+
   @Public()
   @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
@@ -40,6 +50,34 @@ ${message ? `<p role="alert">${escapeHtml(message)}</p>` : ''}
       `<h1>Dashboard</h1>
 <p>Logged in as <strong id="username">${escapeHtml(user.username)}</strong>.</p>
 <form method="post" action="/auth/browser/logout"><button type="submit">Log out</button></form>`,
+    );
+  }
+
+  /** The staff area: groups and what they may do. Anonymous browsers go to the login page first. */
+  @LoginRequired({ redirectTo: '/login' })
+  @StaffOnly()
+  @Get('admin')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async admin(@CurrentUser() user: User): Promise<string> {
+    const groups = await this.permissions.listGroups();
+    const rows = groups
+      .map(
+        (group) =>
+          `<tr><td>${escapeHtml(group.name)}</td><td>${escapeHtml(group.permissions.join(', ') || '(none)')}</td></tr>`,
+      )
+      .join('\n');
+    return page(
+      'Admin',
+      `<h1>Admin</h1>
+<p>Logged in as <strong id="username">${escapeHtml(user.username)}</strong> (staff).</p>
+<h2>Groups</h2>
+<table id="groups">
+<thead><tr><th>Group</th><th>Permissions</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`,
     );
   }
 }

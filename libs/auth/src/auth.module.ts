@@ -35,6 +35,8 @@ import { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 import { SessionService } from './sessions/session.service.js';
 import { ApiKey } from './api-keys/api-key.entity.js';
 import { PermissionsGuard } from './guards/permissions.guard.js';
+import { StaffGuard } from './guards/staff.guard.js';
+import { SuperuserGuard } from './guards/superuser.guard.js';
 import { DefaultPermissionResolver } from './permissions/default-permission.resolver.js';
 import {
   AuthGroup,
@@ -45,6 +47,7 @@ import {
 import { PermissionResolver } from './permissions/permission-resolver.js';
 import { PermissionService } from './permissions/permission.service.js';
 import { ApiKeyService } from './api-keys/api-key.service.js';
+import { createAdminController } from './http/admin.controller.js';
 import { createApiKeysController } from './http/api-keys.controller.js';
 import { createBrowserSessionController } from './http/browser-session.controller.js';
 import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
@@ -144,6 +147,8 @@ export class AuthModule extends ConfigurableAuthModule {
         useClass: structural.permissionResolver ?? DefaultPermissionResolver,
       },
       PermissionsGuard,
+      StaffGuard,
+      SuperuserGuard,
       StrategyRegistry,
       RequestAuthenticator,
       LoginRequiredGuard,
@@ -186,6 +191,7 @@ export class AuthModule extends ConfigurableAuthModule {
         PermissionService,
         PermissionResolver,
         PermissionsGuard,
+        StaffGuard,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,
@@ -207,6 +213,7 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
   if (structural.strategies.includes('cookie')) {
     mounted.push(createBrowserSessionController(structural.routesPrefix));
   }
+  if (structural.adminRoutes) mounted.push(createAdminController(structural.routesPrefix));
   return mounted;
 }
 

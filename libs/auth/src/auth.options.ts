@@ -218,6 +218,12 @@ export interface AuthModuleStructuralOptions {
    */
   routes?: boolean | { prefix?: string };
   /**
+   * Mounts the admin routes under `<routes prefix>/admin` (groups, grants, memberships, deactivation),
+   * for superusers only; requests authenticated by an API key are refused. Needs `routes` as well.
+   * @default false
+   */
+  adminRoutes?: boolean;
+  /**
    * Replaces the default permission resolver (Portcullis' tables) with your own class, e.g. one that
    * asks a policy engine.
    * @default DefaultPermissionResolver

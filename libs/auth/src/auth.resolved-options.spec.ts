@@ -29,6 +29,7 @@ describe('resolveStructuralOptions', () => {
       strategies: ['jwt', 'api-key', 'basic'],
       strategiesExplicit: false,
       routesPrefix: null,
+      adminRoutes: false,
       global: false,
     });
     expect(resolveStructuralOptions({})).toEqual(resolveStructuralOptions());
@@ -43,6 +44,20 @@ describe('resolveStructuralOptions', () => {
 
   it('mounts the routes under "auth" for routes: true', () => {
     expect(resolveStructuralOptions({ routes: true }).routesPrefix).toBe('auth');
+  });
+
+  it('mounts the admin routes only when asked, and only with routes', () => {
+    expect(resolveStructuralOptions({ routes: true, adminRoutes: true }).adminRoutes).toBe(true);
+    expect(resolveStructuralOptions({ routes: true }).adminRoutes).toBe(false);
+    const error = configurationError(() => resolveStructuralOptions({ adminRoutes: true }));
+    expect(error.message).toMatch(/adminRoutes needs routes/);
+    const notBoolean = configurationError(() =>
+      resolveStructuralOptions({
+        routes: true,
+        adminRoutes: 'yes',
+      } as unknown as AuthModuleStructuralOptions),
+    );
+    expect(notBoolean.message).toMatch(/adminRoutes must be true or false/);
   });
 
   it('strips the slashes around a routes prefix', () => {

@@ -21,6 +21,8 @@ export interface ResolvedStructuralOptions {
   strategiesExplicit: boolean;
   permissionResolver: Type<PermissionResolver> | undefined;
   routesPrefix: string | null;
+  /** Whether `<routesPrefix>/admin` is mounted (only ever with routes). */
+  adminRoutes: boolean;
   global: boolean;
 }
 
@@ -121,6 +123,14 @@ export function resolveStructuralOptions(
     if (typeof prefix !== 'string') problems.push('routes.prefix must be a string such as "auth".');
     else routesPrefix = prefix.replace(/^\/+|\/+$/g, '');
   }
+  if (options.adminRoutes !== undefined && typeof options.adminRoutes !== 'boolean') {
+    problems.push('adminRoutes must be true or false.');
+  } else if (options.adminRoutes === true && !options.routes) {
+    // The admin routes live under the routes prefix; mounting them alone would invent a prefix.
+    problems.push(
+      'adminRoutes needs routes: the admin routes are mounted under <routes prefix>/admin; set routes: true (or { prefix }) as well, or drop adminRoutes.',
+    );
+  }
   if (problems.length) throw new AuthConfigurationError(problems);
   return {
     userEntity,
@@ -128,6 +138,7 @@ export function resolveStructuralOptions(
     strategiesExplicit: options.strategies !== undefined,
     permissionResolver: options.permissionResolver,
     routesPrefix,
+    adminRoutes: options.adminRoutes === true,
     global: options.global === true,
   };
 }

@@ -38,6 +38,7 @@ export {
   InvalidGrantException,
   InvalidTokenException,
   NotAuthenticatedException,
+  ResourceNotFoundException,
   TokenExpiredException,
   TokenRevokedException,
   UsernameTakenException,
@@ -86,6 +87,7 @@ export type { ApiKeyParts } from './api-keys/api-key-format.js';
 export { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 export type { ApiKeyView } from './http/api-keys.controller.js';
 export type { SessionView } from './http/auth.controller.js';
+export type { UserPermissionsView } from './http/admin.controller.js';
 
 export { JwtStrategy } from './strategies/jwt.strategy.js';
 export { BasicStrategy } from './strategies/basic.strategy.js';
@@ -106,11 +108,19 @@ export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { LoginRequired } from './decorators/login-required.decorator.js';
 export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';
 
-export { AUTH_COMMANDS, CreateApiKeyCommand } from './cli/index.js';
+export {
+  AUTH_COMMANDS,
+  CreateApiKeyCommand,
+  CreateSuperuserCommand,
+  GrantCommand,
+  SuperuserPasswordQuestions,
+} from './cli/index.js';
 
 export { Permissions } from './decorators/permissions.decorator.js';
 export type { PermissionRequirement } from './decorators/permissions.decorator.js';
 export { PermissionsGuard } from './guards/permissions.guard.js';
+export { StaffOnly } from './decorators/staff-only.decorator.js';
+export { StaffGuard } from './guards/staff.guard.js';
 export {
   ALL_PERMISSIONS,
   PermissionResolver,

@@ -1,9 +1,14 @@
 import { CreateApiKeyCommand } from './create-api-key.command.js';
+import { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
+import { GrantCommand } from './grant.command.js';
 
 export { CreateApiKeyCommand } from './create-api-key.command.js';
+export { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
+export { GrantCommand } from './grant.command.js';
 
 /**
- * Every Portcullis command, to list in the providers of an application's CLI module (nest-commander).
+ * Every Portcullis command (and the question set `createsuperuser` prompts with), to list in the
+ * providers of an application's CLI module (nest-commander).
  *
  * @example
  * ```ts
@@ -12,4 +17,9 @@ export { CreateApiKeyCommand } from './create-api-key.command.js';
  * await CommandFactory.run(CliModule, ['warn', 'error']);
  * ```
  */
-export const AUTH_COMMANDS = [CreateApiKeyCommand];
+export const AUTH_COMMANDS = [
+  CreateApiKeyCommand,
+  GrantCommand,
+  CreateSuperuserCommand,
+  SuperuserPasswordQuestions,
+];

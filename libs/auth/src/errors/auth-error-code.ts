@@ -16,6 +16,7 @@ export const AuthErrorCode = {
   ValidationFailed: 'validation_failed',
   ServiceUnavailable: 'service_unavailable',
   CsrfFailed: 'csrf_failed',
+  NotFound: 'not_found',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */

@@ -127,6 +127,13 @@ export class InsufficientPermissionsException extends AuthException {
   }
 }
 
+/** 404 `not_found`: the user, group or other record named in the path does not exist. */
+export class ResourceNotFoundException extends AuthException {
+  constructor(message = 'Not found.') {
+    super(AuthErrorCode.NotFound, message, HttpStatus.NOT_FOUND);
+  }
+}
+
 /**
  * 403 `csrf_failed`: a state-changing request authenticated by a browser cookie came from another
  * origin (or did not say where it came from).

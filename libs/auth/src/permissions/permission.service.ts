@@ -115,6 +115,12 @@ export class PermissionService {
     this.changed(userId);
   }
 
+  /** The permissions granted to a user directly (not through groups), sorted. */
+  async directPermissionsOf(userId: string): Promise<string[]> {
+    const rows = await this.userPermissions.find({ where: { userId }, order: { codename: 'ASC' } });
+    return rows.map((row) => row.codename);
+  }
+
   /** The groups a user is in. */
   async groupsOf(userId: string): Promise<string[]> {
     const rows = await this.userGroups.find({ where: { userId }, order: { groupName: 'ASC' } });
