@@ -28,6 +28,7 @@ import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { PermissionService } from '../permissions/permission.service.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
+import { startLoginSession } from './login-session.js';
 import { parseRegistration, requireStringFields } from './registration.js';
 
 /** A session as `GET /auth/sessions` shows it. */
@@ -41,8 +42,6 @@ export interface SessionView {
   /** True for the session of the token making the request. */
   current: boolean;
 }
-
-type ClientRequest = AuthRequest & { ip?: string };
 
 function currentSessionId(request: AuthRequest): string | undefined {
   const info = request.authInfo as Partial<AccessTokenInfo> | undefined;
@@ -94,14 +93,8 @@ export class AuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @UseGuards(LoginCredentialsGuard)
-  async login(@CurrentUser() user: object, @Req() request: ClientRequest): Promise<TokenResponse> {
-    await this.users.recordLogin(user);
-    const userAgent = request.headers['user-agent'];
-    const issued = await this.sessions.start(this.users.idOf(user), {
-      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-      ip: request.ip,
-    });
-    return tokenResponse(issued);
+  async login(@CurrentUser() user: object, @Req() request: AuthRequest): Promise<TokenResponse> {
+    return tokenResponse(await startLoginSession(this.users, this.sessions, user, request));
   }
 
   /** `POST refresh {refresh_token}`: a new pair for the same session; the old refresh token is used up. */

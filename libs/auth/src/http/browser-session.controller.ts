@@ -19,6 +19,7 @@ import { BrowserSessionService } from '../sessions/browser-session.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { UserService } from '../users/user.service.js';
+import { startLoginSession } from './login-session.js';
 
 function field(body: unknown, name: string): unknown {
   return typeof body === 'object' && body !== null
@@ -59,12 +60,7 @@ export class BrowserSessionController {
       const query = new URLSearchParams({ error, ...(next ? { next } : {}) });
       return { url: `${this.options.loginUrl}?${query.toString()}` };
     }
-    await this.users.recordLogin(outcome.user);
-    const userAgent = request.headers['user-agent'];
-    const issued = await this.sessions.start(this.users.idOf(outcome.user), {
-      userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-      ip: request.ip,
-    });
+    const issued = await startLoginSession(this.users, this.sessions, outcome.user, request);
     this.browser.writeSession(response, issued);
     return { url: next ?? '/' };
   }
