@@ -1,4 +1,4 @@
-import { createSecretKey, hkdfSync, KeyObject } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
 import { getMetadataArgsStorage } from 'typeorm';
 import type { Type } from '@nestjs/common';
 import { AuthConfigurationError } from './errors/auth.exception.js';
@@ -71,8 +71,6 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   loginUrl: string;
   htmlNegotiation: boolean;
 }
-
-const MIN_SECRET_BYTES = 32;
 
 /** The default handle normalisation: NFKC, trimmed, lower-cased (locale-independent). */
 export function defaultNormalizeHandle(handle: string): string {
@@ -162,36 +160,6 @@ function positiveInteger(
     return fallback;
   }
   return value;
-}
-
-function secretKey(problems: string[], secret: unknown): KeyObject | undefined {
-  if (secret === undefined || secret === null || secret === '') {
-    problems.push(
-      'jwt.secret is missing: set the AUTH_JWT_SECRET environment variable or pass jwt.secret (at least 32 bytes, e.g. `openssl rand -base64 48`).',
-    );
-    return undefined;
-  }
-  let key: KeyObject;
-  if (secret instanceof KeyObject) {
-    if (secret.type !== 'secret') {
-      problems.push('jwt.secret must be a secret (symmetric) KeyObject for HS256.');
-      return undefined;
-    }
-    key = secret;
-  } else if (typeof secret === 'string' || Buffer.isBuffer(secret)) {
-    key = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
-  } else {
-    problems.push('jwt.secret must be a string, a Buffer or a secret KeyObject.');
-    return undefined;
-  }
-  const size = key.symmetricKeySize ?? 0;
-  if (size < MIN_SECRET_BYTES) {
-    problems.push(
-      `jwt.secret is ${size} bytes; HS256 needs at least ${MIN_SECRET_BYTES} bytes (e.g. \`openssl rand -base64 48\`).`,
-    );
-    return undefined;
-  }
-  return key;
 }
 
 /**
@@ -450,8 +418,14 @@ function jwtKeys(
     }
     return resolveJwtKeys(jwt.keys, problems);
   }
-  const secret = secretKey(problems, jwt.secret ?? env.AUTH_JWT_SECRET);
-  return secret ? resolveJwtKeys([{ algorithm: 'HS256', secret }], problems) : [];
+  const secret = jwt.secret ?? env.AUTH_JWT_SECRET;
+  if (secret === undefined || secret === null || secret === '') {
+    problems.push(
+      'jwt.secret is missing: set the AUTH_JWT_SECRET environment variable or pass jwt.secret (at least 32 bytes, e.g. `openssl rand -base64 48`).',
+    );
+    return [];
+  }
+  return resolveJwtKeys([{ algorithm: 'HS256', secret }], problems, 'jwt.secret');
 }
 
 function nonEmptyString(

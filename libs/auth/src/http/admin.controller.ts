@@ -19,6 +19,7 @@ import { PermissionService, type GroupView } from '../permissions/permission.ser
 import { AccountService } from '../users/account.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserService } from '../users/user.service.js';
+import { bodyFields } from './registration.js';
 
 /**
  * What `GET <prefix>/admin/users/:id/permissions` answers: the user's direct grants, their groups and
@@ -28,15 +29,6 @@ export type UserPermissionsView =
   { direct: string[]; groups: string[]; effective: string[] } | { superuser: true };
 
 const GROUP_NAME_RULE = 'A group name is 1 to 100 letters, digits, "_", "-" or ".".';
-
-function fields(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedException([
-      { field: 'body', message: 'The body must be a JSON object.' },
-    ]);
-  }
-  return body as Record<string, unknown>;
-}
 
 function codename(value: unknown, field = 'permission'): string {
   if (!isPermissionCodename(value)) {
@@ -84,7 +76,7 @@ export class AdminController {
   @Post('groups')
   @HttpCode(201)
   async createGroup(@Body() body: unknown): Promise<GroupView> {
-    const input = fields(body);
+    const input = bodyFields(body);
     const name = groupName(input.name, 'name');
     const permissions = input.permissions ?? [];
     if (
@@ -108,7 +100,7 @@ export class AdminController {
   @Post('groups/:name/permissions')
   @HttpCode(204)
   async grantToGroup(@Param('name') name: string, @Body() body: unknown): Promise<void> {
-    const permission = codename(fields(body).permission);
+    const permission = codename(bodyFields(body).permission);
     await this.grants.grantToGroup(await this.existingGroup(name, 'name'), permission);
   }
 
@@ -146,7 +138,7 @@ export class AdminController {
   @Post('users/:id/permissions')
   @HttpCode(204)
   async grantToUser(@Param('id') id: string, @Body() body: unknown): Promise<void> {
-    const permission = codename(fields(body).permission);
+    const permission = codename(bodyFields(body).permission);
     const user = await this.existingUser(id);
     await this.grants.grantToUser(this.users.idOf(user), permission);
   }
@@ -167,7 +159,7 @@ export class AdminController {
   @Post('users/:id/groups')
   @HttpCode(204)
   async addToGroup(@Param('id') id: string, @Body() body: unknown): Promise<void> {
-    const group = groupName(fields(body).group);
+    const group = groupName(bodyFields(body).group);
     const user = await this.existingUser(id);
     await this.grants.addToGroup(this.users.idOf(user), await this.existingGroup(group));
   }

@@ -27,6 +27,7 @@ import { LoginRequiredGuard } from '../guards/login-required.guard.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { isPermissionCodename } from '../permissions/permission-codename.js';
 import { UserService } from '../users/user.service.js';
+import { bodyFields } from './registration.js';
 
 /** An API key as the routes show it: never the key or its digest, except `key` once at creation. */
 export interface ApiKeyView {
@@ -57,12 +58,7 @@ function view(key: ApiKey): ApiKeyView {
 }
 
 function parseNewKey(body: unknown): { label: string; scopes: string[]; expiresAt: Date | null } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedException([
-      { field: 'body', message: 'The body must be a JSON object.' },
-    ]);
-  }
-  const fields = body as Record<string, unknown>;
+  const fields = bodyFields(body);
   const problems: ValidationProblem[] = [];
   const label = fields.label;
   if (

@@ -1,5 +1,19 @@
 import { ValidationFailedException, ValidationProblem } from '../errors/auth.exception.js';
 
+/**
+ * The fields of a request body that must be a JSON (or form) object.
+ *
+ * @throws ValidationFailedException for an array, a scalar or no body.
+ */
+export function bodyFields(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationFailedException([
+      { field: 'body', message: 'The body must be a JSON object.' },
+    ]);
+  }
+  return body as Record<string, unknown>;
+}
+
 /** A registration body after validation. */
 export interface RegistrationInput {
   handle: string;
@@ -21,12 +35,7 @@ export function parseRegistration(
   body: unknown,
   options: { usernameField: string; handleMaxLength: number; acceptsEmail: boolean },
 ): RegistrationInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedException([
-      { field: 'body', message: 'The body must be a JSON object.' },
-    ]);
-  }
-  const fields = body as Record<string, unknown>;
+  const fields = bodyFields(body);
   const problems: ValidationProblem[] = [];
   const { usernameField, handleMaxLength } = options;
   const handle = fields[usernameField];
@@ -85,12 +94,7 @@ export function requireStringFields<K extends string>(
   body: unknown,
   names: readonly K[],
 ): Record<K, string> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedException([
-      { field: 'body', message: 'The body must be a JSON object.' },
-    ]);
-  }
-  const fields = body as Record<string, unknown>;
+  const fields = bodyFields(body);
   const problems: ValidationProblem[] = names
     .filter((name) => typeof fields[name] !== 'string' || (fields[name] as string).length === 0)
     .map((name) => ({ field: name, message: `${name} must be a non-empty string.` }));

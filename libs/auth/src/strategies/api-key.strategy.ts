@@ -3,9 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { ApiKeyInfo, ApiKeyService } from '../api-keys/api-key.service.js';
-import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
-import { quoted, readAuthorization } from './authorization-header.js';
+import { bearerChallenge, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
 import { passportName } from './passport-name.js';
 
@@ -48,13 +47,6 @@ export class ApiKeyStrategy
   }
 
   challenge(realm: string, failure?: AuthException): string {
-    let challenge = `Bearer realm=${quoted(realm)}`;
-    if (
-      failure &&
-      (failure.code === AuthErrorCode.InvalidToken || failure.code === AuthErrorCode.TokenExpired)
-    ) {
-      challenge += `, error="invalid_token", error_description=${quoted(failure.message)}`;
-    }
-    return challenge;
+    return bearerChallenge(realm, failure);
   }
 }

@@ -1,3 +1,5 @@
+import { AuthErrorCode } from '../errors/auth-error-code.js';
+import type { AuthException } from '../errors/auth.exception.js';
 import type { AuthRequest } from './credential-strategy.interface.js';
 
 /** The `Authorization` header's scheme (lower-cased) and credentials, or undefined when absent. */
@@ -14,4 +16,21 @@ export function readAuthorization(
 /** Quotes a value for an auth-param (RFC 9110 quoted-string). */
 export function quoted(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`;
+}
+
+const BAD_TOKEN_CODES = new Set<string>([
+  AuthErrorCode.InvalidToken,
+  AuthErrorCode.TokenExpired,
+  AuthErrorCode.TokenRevoked,
+]);
+
+/**
+ * The RFC 6750 Bearer challenge, with `error="invalid_token"` and a description when `failure` is a bad,
+ * expired or revoked token. JWTs and API keys share it.
+ */
+export function bearerChallenge(realm: string, failure?: AuthException): string {
+  const challenge = `Bearer realm=${quoted(realm)}`;
+  return failure && BAD_TOKEN_CODES.has(failure.code)
+    ? `${challenge}, error="invalid_token", error_description=${quoted(failure.message)}`
+    : challenge;
 }

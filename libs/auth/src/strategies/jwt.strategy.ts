@@ -3,9 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { JWT_STRATEGY } from '../auth.constants.js';
 import { JwtBackend } from '../backends/jwt.backend.js';
-import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
-import { quoted, readAuthorization } from './authorization-header.js';
+import { bearerChallenge, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
 import { passportName } from './passport-name.js';
 
@@ -47,15 +46,6 @@ export class JwtStrategy
   }
 
   challenge(realm: string, failure?: AuthException): string {
-    let challenge = `Bearer realm=${quoted(realm)}`;
-    if (
-      failure &&
-      (failure.code === AuthErrorCode.InvalidToken ||
-        failure.code === AuthErrorCode.TokenExpired ||
-        failure.code === AuthErrorCode.TokenRevoked)
-    ) {
-      challenge += `, error="invalid_token", error_description=${quoted(failure.message)}`;
-    }
-    return challenge;
+    return bearerChallenge(realm, failure);
   }
 }

@@ -129,6 +129,7 @@ function resolveSecret(
   key: JwtKeyOptions,
   label: string,
   problems: string[],
+  secretName = `${label} secret`,
 ): { verifyKey: KeyObject; signKey: KeyObject } | undefined {
   const secret = key.secret;
   const minimum = HMAC_MIN_BYTES[key.algorithm] ?? 32;
@@ -140,7 +141,7 @@ function resolveSecret(
   if (secret instanceof KeyObject) {
     if (secret.type !== 'secret') {
       problems.push(
-        `${label}: ${key.algorithm} needs a secret KeyObject, got a ${secret.type} key.`,
+        `${secretName}: ${key.algorithm} needs a secret (symmetric) KeyObject, got a ${secret.type} key; pass a secret KeyObject, a string or a Buffer.`,
       );
       return undefined;
     }
@@ -148,13 +149,13 @@ function resolveSecret(
   } else if (typeof secret === 'string' || Buffer.isBuffer(secret)) {
     object = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
   } else {
-    problems.push(`${label}: the secret must be a string, a Buffer or a secret KeyObject.`);
+    problems.push(`${secretName} must be a string, a Buffer or a secret KeyObject.`);
     return undefined;
   }
   const size = object.symmetricKeySize ?? 0;
   if (size < minimum) {
     problems.push(
-      `${label}: the ${key.algorithm} secret is ${size} bytes; it needs at least ${minimum} bytes (e.g. \`openssl rand -base64 ${minimum + 16}\`).`,
+      `${secretName} is ${size} bytes; ${key.algorithm} needs at least ${minimum} bytes (e.g. \`openssl rand -base64 ${minimum + 16}\`).`,
     );
     return undefined;
   }
@@ -201,15 +202,17 @@ function resolveAsymmetric(
 
 /**
  * Checks and builds the key ring. Every problem found is pushed to `problems` (a short secret, an RSA
- * key under 2048 bits, a key whose type does not fit its algorithm, a duplicated kid, ...).
+ * key under 2048 bits, a key whose type does not fit its algorithm, a duplicated kid, ...), named after
+ * `optionName` when the keys come from another option than `jwt.keys` (`jwt.secret`).
  */
 export function resolveJwtKeys(
   keys: readonly JwtKeyOptions[],
   problems: string[],
+  optionName?: string,
 ): ResolvedJwtKey[] {
   const resolved: ResolvedJwtKey[] = [];
   keys.forEach((key, index) => {
-    const label = `jwt.keys[${index}]${key?.kid ? ` (kid ${key.kid})` : ''}`;
+    const label = optionName ?? `jwt.keys[${index}]${key?.kid ? ` (kid ${key.kid})` : ''}`;
     if (!key || !JWT_ALGORITHMS.includes(key.algorithm)) {
       problems.push(
         `${label}: algorithm must be one of ${JWT_ALGORITHMS.join(', ')}; got ${String(key?.algorithm)}.`,
@@ -221,7 +224,7 @@ export function resolveJwtKeys(
       return;
     }
     const pair = isHmac(key.algorithm)
-      ? resolveSecret(key, label, problems)
+      ? resolveSecret(key, label, problems, optionName)
       : resolveAsymmetric(key, label, problems);
     if (!pair) return;
     let publicJwk: ResolvedJwtKey['publicJwk'];
