@@ -1,6 +1,5 @@
 import { Controller, Delete, Get, HttpCode, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   ApiKeyService,
   AuthConfigurationError,
@@ -13,9 +12,12 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -38,11 +40,7 @@ class StaffFixtureController {
 
 function modules(databaseUrl: string, extra: Parameters<typeof AuthModule.forRoot>[0] = {}) {
   return [
-    TypeOrmModule.forRoot({
-      ...databaseOptionsFromUrl(databaseUrl),
-      autoLoadEntities: true,
-      synchronize: true,
-    }),
+    testTypeOrmModule(databaseUrl),
     AuthModule.forRoot({
       routes: true,
       adminRoutes: true,

@@ -1,15 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiKey, ApiKeyService, AuthModule, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createDurableTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const OLD = { id: 'old', secret: 'the-old-api-key-pepper-of-at-least-32-bytes' };
 const NEW = { id: 'new', secret: 'the-new-api-key-pepper-of-at-least-32-bytes' };
@@ -17,34 +16,23 @@ const NEW = { id: 'new', secret: 'the-new-api-key-pepper-of-at-least-32-bytes' }
 describe('API key pepper rotation', () => {
   let url: string;
   let database: TestDatabase | undefined;
-  let directory: string | undefined;
   let app: INestApplication | undefined;
 
   beforeAll(async () => {
-    if ((process.env.TEST_DB ?? 'sqlite') === 'sqlite') {
-      directory = mkdtempSync(join(tmpdir(), 'portcullis-peppers-'));
-      url = `sqlite:${join(directory, 'keys.sqlite')}`;
-    } else {
-      database = await createTestDatabase();
-      url = database.url;
-    }
+    database = await createDurableTestDatabase();
+    url = database.url;
   });
 
   afterAll(async () => {
     await app?.close();
     await database?.drop();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   async function start(pepper: Array<{ id: string; secret: string }>): Promise<INestApplication> {
     await app?.close();
     app = await createTestApp(
       [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(url),
         AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET }, apiKeys: { pepper } }),
       ],
       'express',

@@ -7,11 +7,7 @@ import {
   type DynamicModule,
   type INestApplication,
 } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import {
   AccountService,
@@ -26,9 +22,13 @@ import {
 import request from 'supertest';
 import { DataSource, type Logger } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createDurableTestDatabase,
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -77,11 +77,7 @@ class ApiKeyFixtureModule {
     return {
       module: ApiKeyFixtureModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(url),
         AuthModule.forRoot({
           routes: true,
           jwt: { secret: TEST_JWT_SECRET },
@@ -540,17 +536,10 @@ describe('API keys on two instances on one database', () => {
   let first: INestApplication;
   let second: INestApplication;
   let database: TestDatabase | undefined;
-  let directory: string | undefined;
 
   beforeAll(async () => {
-    let url: string;
-    if ((process.env.TEST_DB ?? 'sqlite') === 'sqlite') {
-      directory = mkdtempSync(join(tmpdir(), 'portcullis-'));
-      url = `sqlite:${join(directory, 'shared.sqlite')}`;
-    } else {
-      database = await createTestDatabase();
-      url = database.url;
-    }
+    database = await createDurableTestDatabase();
+    const url = database.url;
     first = await createTestApp([ApiKeyFixtureModule.create(url)], 'express');
     second = await createTestApp([ApiKeyFixtureModule.create(url)], 'fastify');
   });
@@ -559,7 +548,6 @@ describe('API keys on two instances on one database', () => {
     await first?.close();
     await second?.close();
     await database?.drop();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it('a key revoked through one is refused by the other after its next sync', async () => {

@@ -1,5 +1,4 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CommandFactory, CommandRunnerService, InquirerService } from 'nest-commander';
 import {
   AUTH_COMMANDS,
@@ -12,9 +11,12 @@ import {
   UserService,
 } from 'portcullis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -35,11 +37,7 @@ describe('the grant and createsuperuser commands', () => {
     database = await createTestDatabase();
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(database.url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(database.url),
         AuthModule.forRoot({ jwt: { secret: TEST_JWT_SECRET } }),
       ],
       providers: [...AUTH_COMMANDS],

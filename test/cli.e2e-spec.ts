@@ -1,11 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule, CreateApiKeyCommand, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 describe('the create-api-key command', () => {
   let app: INestApplication;
@@ -19,11 +21,7 @@ describe('the create-api-key command', () => {
     const { Module } = await import('@nestjs/common');
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(database.url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(database.url),
         AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET } }),
       ],
       providers: [CreateApiKeyCommand],

@@ -10,14 +10,16 @@ import {
   type DynamicModule,
   type INestApplication,
 } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AbstractUser, AuthGuard, AuthModule, CurrentUser, InjectUserRepository } from 'portcullis';
 import request from 'supertest';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -76,11 +78,7 @@ class AccountFixtureModule {
     return {
       module: AccountFixtureModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(url),
         AuthModule.forRoot({
           userEntity: Account,
           usernameField: 'email',

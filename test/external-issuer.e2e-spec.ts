@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -7,9 +6,12 @@ import { SignJWT, exportJWK } from 'jose';
 import { AuthModule, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const ISSUER = 'https://idp.example';
 const AUDIENCE = 'notes-api';
@@ -72,11 +74,7 @@ describe.each(ADAPTERS)('tokens from an external issuer on %s', (adapter) => {
     database = await createTestDatabase();
     app = await createTestApp(
       [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(database.url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(database.url),
         AuthModule.forRoot({
           routes: true,
           jwt: { secret: TEST_JWT_SECRET },
@@ -214,11 +212,7 @@ describe('an external issuer that cannot be reached', () => {
     await close(unreachable.server);
     app = await createTestApp(
       [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl('sqlite::memory:'),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule('sqlite::memory:'),
         AuthModule.forRoot({
           routes: true,
           jwt: { secret: TEST_JWT_SECRET },

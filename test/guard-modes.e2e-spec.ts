@@ -6,7 +6,6 @@ import {
   type DynamicModule,
   type INestApplication,
 } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AuthGuard,
   AuthModule,
@@ -20,9 +19,12 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -96,11 +98,7 @@ class GuardFixtureModule {
     return {
       module: GuardFixtureModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(url),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule(url),
         AuthModule.forRoot({ jwt: { secret: TEST_JWT_SECRET }, ...options }),
       ],
       controllers,

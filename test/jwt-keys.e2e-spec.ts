@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   constants,
   createHash,
@@ -13,11 +12,8 @@ import {
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AuthModule,
   User,
@@ -28,9 +24,8 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp } from './support/test-app.js';
-import { createTestDatabase, testDatabaseKind } from './support/test-database.js';
+import { createDurableTestDatabase, testTypeOrmModule } from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -116,25 +111,8 @@ function decodeSegment(token: string, index: 0 | 1): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[index], 'base64url').toString());
 }
 
-/** A database that outlives one app: a temporary SQLite file, or a fresh server database. */
-async function durableDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (testDatabaseKind() !== 'sqlite') return createTestDatabase();
-  const directory = mkdtempSync(join(tmpdir(), 'portcullis-keys-'));
-  return {
-    url: `sqlite:${join(directory, 'keys.sqlite')}`,
-    drop: async () => rmSync(directory, { recursive: true, force: true }),
-  };
-}
-
 function authModules(databaseUrl: string, jwt: AuthJwtOptions) {
-  return [
-    TypeOrmModule.forRoot({
-      ...databaseOptionsFromUrl(databaseUrl),
-      autoLoadEntities: true,
-      synchronize: true,
-    }),
-    AuthModule.forRoot({ routes: true, jwt }),
-  ];
+  return [testTypeOrmModule(databaseUrl), AuthModule.forRoot({ routes: true, jwt })];
 }
 
 let usernameCounter = 0;
@@ -206,7 +184,7 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
     let database: { url: string; drop(): Promise<void> };
 
     beforeAll(async () => {
-      database = await durableDatabase();
+      database = await createDurableTestDatabase();
     });
 
     afterAll(async () => {
@@ -254,7 +232,7 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
     const secret = randomBytes(32);
 
     beforeAll(async () => {
-      database = await durableDatabase();
+      database = await createDurableTestDatabase();
     });
 
     afterAll(async () => {
@@ -362,7 +340,7 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
     const keyB = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
     beforeAll(async () => {
-      database = await durableDatabase();
+      database = await createDurableTestDatabase();
     });
 
     afterAll(async () => {
@@ -505,7 +483,7 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
       });
       await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
       keyServerUrl = `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}`;
-      database = await durableDatabase();
+      database = await createDurableTestDatabase();
       app = await createTestApp(
         authModules(database.url, {
           keys: [{ kid, algorithm: alg, privateKey: server.privateKey }],

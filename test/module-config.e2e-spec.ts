@@ -13,7 +13,11 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -25,11 +29,7 @@ class StrayEntity extends AbstractUser {
 }
 
 function typeOrm(url: string): DynamicModule {
-  return TypeOrmModule.forRoot({
-    ...databaseOptionsFromUrl(url),
-    autoLoadEntities: true,
-    synchronize: true,
-  });
+  return testTypeOrmModule(url);
 }
 
 /** AuthModule configured from ConfigService, the way an application reads its environment. */

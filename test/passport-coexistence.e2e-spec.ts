@@ -1,13 +1,12 @@
 import { Controller, Get, Injectable, UseGuards, type INestApplication } from '@nestjs/common';
 import { AuthGuard as PassportAuthGuard, PassportStrategy } from '@nestjs/passport';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import jwt from 'jsonwebtoken';
 import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AuthGuard, AuthModule, User, UserService } from 'portcullis';
 import request from 'supertest';
+import { testTypeOrmModule } from './support/test-database.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 
 const THEIR_SECRET = 'the-applications-own-secret-for-its-own-tokens-0123';
@@ -46,11 +45,7 @@ describe('Portcullis next to an application’s own passport-jwt strategy named 
     const { Module } = await import('@nestjs/common');
     @Module({
       imports: [
-        TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl('sqlite::memory:'),
-          autoLoadEntities: true,
-          synchronize: true,
-        }),
+        testTypeOrmModule('sqlite::memory:'),
         AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET } }),
       ],
       controllers: [MixedController],

@@ -8,7 +8,6 @@ import {
   UseGuards,
   type INestApplication,
 } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AccountService,
   ApiKeyService,
@@ -24,9 +23,12 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -79,11 +81,7 @@ class ReversedController {
 
 function modules(databaseUrl: string, extra: Parameters<typeof AuthModule.forRoot>[0] = {}) {
   return [
-    TypeOrmModule.forRoot({
-      ...databaseOptionsFromUrl(databaseUrl),
-      autoLoadEntities: true,
-      synchronize: true,
-    }),
+    testTypeOrmModule(databaseUrl),
     AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET }, ...extra }),
   ];
 }

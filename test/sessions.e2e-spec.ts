@@ -1,9 +1,5 @@
 import { type INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AccountService,
   AuthModule,
@@ -15,20 +11,20 @@ import {
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../src/database.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createDurableTestDatabase,
+  createTestDatabase,
+  type TestDatabase,
+  testTypeOrmModule,
+} from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 const GRACE_SECONDS = 1;
 
 function authModules(databaseUrl: string) {
   return [
-    TypeOrmModule.forRoot({
-      ...databaseOptionsFromUrl(databaseUrl),
-      autoLoadEntities: true,
-      synchronize: true,
-    }),
+    testTypeOrmModule(databaseUrl),
     AuthModule.forRoot({
       routes: true,
       jwt: { secret: TEST_JWT_SECRET, refreshReuseGrace: GRACE_SECONDS },
@@ -283,17 +279,10 @@ describe('two instances on one database', () => {
   let first: INestApplication;
   let second: INestApplication;
   let database: TestDatabase | undefined;
-  let directory: string | undefined;
 
   beforeAll(async () => {
-    let url: string;
-    if ((process.env.TEST_DB ?? 'sqlite') === 'sqlite') {
-      directory = mkdtempSync(join(tmpdir(), 'portcullis-'));
-      url = `sqlite:${join(directory, 'shared.sqlite')}`;
-    } else {
-      database = await createTestDatabase();
-      url = database.url;
-    }
+    database = await createDurableTestDatabase();
+    const url = database.url;
     first = await createTestApp(authModules(url), 'express');
     second = await createTestApp(authModules(url), 'fastify');
   });
@@ -302,7 +291,6 @@ describe('two instances on one database', () => {
     await first?.close();
     await second?.close();
     await database?.drop();
-    if (directory) rmSync(directory, { recursive: true, force: true });
   });
 
   it('a logout on one is refused by the other after its next sync', async () => {

@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +11,8 @@ import {
   type JwtKeyOptions,
 } from 'portcullis';
 import request from 'supertest';
+import { testTypeOrmModule } from '../support/test-database.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { databaseOptionsFromUrl } from '../../src/database.js';
 import { createTestApp, TEST_JWT_SECRET } from '../support/test-app.js';
 
 // Independent implementations from Debian's packages: python3-jwt (PyJWT) and python3-argon2
@@ -61,14 +60,7 @@ function algorithmCase(algorithm: JwtAlgorithm): AlgorithmCase {
 
 async function startApp(keys: JwtKeyOptions[]): Promise<INestApplication> {
   return createTestApp(
-    [
-      TypeOrmModule.forRoot({
-        ...databaseOptionsFromUrl('sqlite::memory:'),
-        autoLoadEntities: true,
-        synchronize: true,
-      }),
-      AuthModule.forRoot({ routes: true, jwt: { keys } }),
-    ],
+    [testTypeOrmModule('sqlite::memory:'), AuthModule.forRoot({ routes: true, jwt: { keys } })],
     'express',
   );
 }

@@ -1,6 +1,12 @@
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { databaseOptionsFromUrl } from '../../src/database.js';
 
 /** The database kind this run targets: TEST_DB=sqlite (default), postgres or mariadb. */
 export type TestDatabaseKind = 'sqlite' | 'postgres' | 'mariadb';
@@ -75,4 +81,27 @@ async function withMariadb(
   } finally {
     await connection.end();
   }
+}
+
+/** The TypeORM connection of a test app: the given database, entities from the modules, tables made. */
+export function testTypeOrmModule(databaseUrl: string): DynamicModule {
+  return TypeOrmModule.forRoot({
+    ...databaseOptionsFromUrl(databaseUrl),
+    autoLoadEntities: true,
+    synchronize: true,
+  });
+}
+
+/**
+ * A database that outlives one app, for tests that run several apps on the same rows: a temporary
+ * SQLite file, or a fresh server database.
+ */
+export async function createDurableTestDatabase(): Promise<TestDatabase> {
+  if (testDatabaseKind() !== 'sqlite') return createTestDatabase();
+  const directory = mkdtempSync(join(tmpdir(), 'portcullis-'));
+  return {
+    kind: 'sqlite',
+    url: `sqlite:${join(directory, 'shared.sqlite')}`,
+    drop: async () => rmSync(directory, { recursive: true, force: true }),
+  };
 }
