@@ -2,7 +2,8 @@ import { defineConfig, mergeConfig } from 'vitest/config';
 import { sharedConfig } from './vitest.shared.js';
 
 // `npm run test:services`: the e2e suite again on PostgreSQL and on MariaDB (each test file in its own
-// database), plus the interoperability checks. Expects the servers and Debian packages README lists.
+// database), plus the Redis-backed stores and the interoperability checks. Expects the servers and
+// Debian packages README lists.
 export default mergeConfig(
   sharedConfig,
   defineConfig({
@@ -23,6 +24,27 @@ export default mergeConfig(
             name: 'interop',
             include: ['test/**/*.interop-spec.ts'],
             env: { TEST_DB: 'sqlite' },
+          },
+        },
+        {
+          // The Redis-backed stores, against the machine's Redis (each test under its own key prefix).
+          extends: true as const,
+          test: {
+            name: 'redis',
+            include: ['test/**/*.redis-spec.ts'],
+            env: { TEST_DB: 'sqlite' },
+          },
+        },
+        {
+          // Outages the tests make themselves: a TCP proxy between the app and PostgreSQL, MariaDB or
+          // Redis that they cut and restore. One file at a time: they measure timeouts.
+          extends: true as const,
+          test: {
+            name: 'faults',
+            include: ['test/**/*.faults-spec.ts'],
+            env: { TEST_DB: 'postgres' },
+            fileParallelism: false,
+            testTimeout: 120_000,
           },
         },
         {

@@ -1,8 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { dirname, join } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from 'portcullis';
-import { databaseOptionsFromUrl } from './database.js';
+import { AuthModule, ServiceUnavailableFilter } from 'portcullis';
+import {
+  DEFAULT_DATABASE_URL,
+  databaseOptionsFromUrl,
+  databaseTimeoutFromEnv,
+  schemaOptions,
+} from './database.js';
 import { exampleJwtSecret } from './jwt-secret.js';
 import { NotesModule } from './notes/notes.module.js';
 import { PagesController } from './pages/pages.controller.js';
@@ -18,14 +24,34 @@ export interface ExampleAppSettings {
    * plain-HTTP development on localhost.
    */
   secureCookies: boolean;
+  /**
+   * DATABASE_SYNCHRONIZE=true: make the tables match the entities at start (TypeORM `synchronize`)
+   * instead of running the migrations. Development only; refused with NODE_ENV=production.
+   */
+  synchronize: boolean;
+  /**
+   * REDIS_URL: when set, state every instance of the app must share (the login throttle counters)
+   * lives in Redis, with REDIS_KEY_PREFIX (default `portcullis:`) before its keys. Unset, one process
+   * keeps it in memory.
+   */
+  redis?: { url: string; keyPrefix: string };
+  /**
+   * DATABASE_TIMEOUT_MS (default 5000): the longest a database server connection attempt or query
+   * may take; past it the request answers 503 instead of waiting.
+   */
+  databaseTimeoutMs: number;
+  /**
+   * AUTH_REVOCATION_SYNC_MS: ms between reads of ended sessions (Portcullis' `revocationSyncInterval`).
+   * Tests stretch it to show Redis delivers revocations alone, or shorten it to reach the outage bound.
+   */
+  revocationSyncInterval?: number;
 }
 
 /** The example application: a notes API and two HTML pages, protected by Portcullis. */
 @Module({})
 export class AppModule {
   static forRoot(overrides: Partial<ExampleAppSettings> = {}): DynamicModule {
-    const databaseUrl =
-      overrides.databaseUrl ?? process.env.DATABASE_URL ?? 'sqlite:data/portcullis.sqlite';
+    const databaseUrl = overrides.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
     // Beside an SQLite file, a generated development secret is kept so restarts and the CLI share it.
     const sqliteFile = /^sqlite:(?!:memory:)(.+)$/.exec(databaseUrl)?.[1];
     const settings: ExampleAppSettings = {
@@ -38,15 +64,26 @@ export class AppModule {
           sqliteFile ? join(dirname(sqliteFile), '.dev-jwt-secret') : undefined,
         ),
       secureCookies: overrides.secureCookies ?? process.env.NODE_ENV === 'production',
+      synchronize: overrides.synchronize ?? process.env.DATABASE_SYNCHRONIZE === 'true',
+      redis:
+        overrides.redis ??
+        (process.env.REDIS_URL
+          ? { url: process.env.REDIS_URL, keyPrefix: process.env.REDIS_KEY_PREFIX ?? 'portcullis:' }
+          : undefined),
+      databaseTimeoutMs: overrides.databaseTimeoutMs ?? databaseTimeoutFromEnv(),
+      revocationSyncInterval:
+        overrides.revocationSyncInterval ??
+        (process.env.AUTH_REVOCATION_SYNC_MS
+          ? Number(process.env.AUTH_REVOCATION_SYNC_MS)
+          : undefined),
     };
     return {
       module: AppModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...databaseOptionsFromUrl(settings.databaseUrl),
+          ...databaseOptionsFromUrl(settings.databaseUrl, settings.databaseTimeoutMs),
           autoLoadEntities: true,
-          // Until the library ships migrations, the example creates its tables at start.
-          synchronize: true,
+          ...schemaOptions(settings.synchronize),
         }),
         AuthModule.forRoot({
           jwt: { secret: settings.jwtSecret },
@@ -55,10 +92,14 @@ export class AppModule {
           browserSessions: { secure: settings.secureCookies },
           defaultGroups: ['member'],
           routes: true,
+          redis: settings.redis,
+          revocationSyncInterval: settings.revocationSyncInterval,
         }),
         NotesModule,
       ],
       controllers: [PagesController],
+      // The notes API reads the database too: an outage there is a 503, like on Portcullis' routes.
+      providers: [{ provide: APP_FILTER, useClass: ServiceUnavailableFilter }],
     };
   }
 }

@@ -265,7 +265,11 @@ describe('the grant and createsuperuser commands', () => {
         '',
         '--no-input needs the password in PORTCULLIS_SUPERUSER_PASSWORD',
       ],
-      [{ username: 'long', input: false }, 'x'.repeat(1025), 'password must be at most 1024 bytes'],
+      [
+        { username: 'long', input: false },
+        'x'.repeat(1025),
+        'This password is too long: use at most 1024 bytes',
+      ],
       [{ username: 'alice', input: false }, PASSWORD, 'a user alice already exists'],
       [{ username: ' ', input: false }, PASSWORD, 'username must be a non-empty string'],
       [

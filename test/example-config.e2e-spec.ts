@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
-import { databaseOptionsFromUrl } from '../src/database.js';
+import {
+  DEFAULT_DATABASE_TIMEOUT_MS,
+  databaseOptionsFromUrl,
+  databaseTimeoutFromEnv,
+} from '../src/database.js';
 import { exampleJwtSecret } from '../src/jwt-secret.js';
 
 const silentLogger = { warn: () => undefined } as never;
@@ -45,7 +49,7 @@ describe('example app configuration', () => {
       type: 'better-sqlite3',
       database: ':memory:',
     });
-    expect(databaseOptionsFromUrl('postgres://u@db:5432/app')).toEqual({
+    expect(databaseOptionsFromUrl('postgres://u@db:5432/app')).toMatchObject({
       type: 'postgres',
       url: 'postgres://u@db:5432/app',
     });
@@ -55,5 +59,22 @@ describe('example app configuration', () => {
     });
     expect(() => databaseOptionsFromUrl('mongodb://x')).toThrow(/DATABASE_URL must start with/);
     expect(() => databaseOptionsFromUrl('sqlite:')).toThrow(/needs a file path/);
+  });
+
+  it('bounds connecting to and querying a database server by DATABASE_TIMEOUT_MS', () => {
+    expect(databaseTimeoutFromEnv({})).toBe(DEFAULT_DATABASE_TIMEOUT_MS);
+    expect(databaseTimeoutFromEnv({ DATABASE_TIMEOUT_MS: '1500' })).toBe(1500);
+    expect(() => databaseTimeoutFromEnv({ DATABASE_TIMEOUT_MS: 'soon' })).toThrow(
+      /DATABASE_TIMEOUT_MS must be a positive whole number/,
+    );
+    expect(databaseOptionsFromUrl('postgres://u@db:5432/app', 1500)).toMatchObject({
+      connectTimeoutMS: 1500,
+      extra: { query_timeout: 1500, statement_timeout: 1500 },
+    });
+    expect(databaseOptionsFromUrl('mysql://root@db/app', 1500)).toMatchObject({
+      connectTimeout: 1500,
+      maxQueryExecutionTime: 1500,
+      enableQueryTimeout: true,
+    });
   });
 });

@@ -38,8 +38,9 @@ function withDatabase(adminUrl: string, database: string): string {
 }
 
 /** Creates a fresh, empty database (or an in-memory SQLite one) so runs never see each other's rows. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const kind = testDatabaseKind();
+export async function createTestDatabase(
+  kind: TestDatabaseKind = testDatabaseKind(),
+): Promise<TestDatabase> {
   const name = `pcs_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   if (kind === 'sqlite') return { kind, url: 'sqlite::memory:', drop: async () => undefined };
   if (kind === 'postgres') {

@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Provider, Type } from '@nestjs/common';
+import { DynamicModule, Module, Provider, Type, UseInterceptors } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -14,11 +14,13 @@ import type { AuthModuleOptions, AuthModuleStructuralOptions } from './auth.opti
 import {
   resolveAuthOptions,
   resolveStructuralOptions,
+  type ResolvedAuthOptions,
   ResolvedStructuralOptions,
 } from './auth.resolved-options.js';
 import { JwtBackend } from './backends/jwt.backend.js';
 import { PasswordBackend } from './backends/password.backend.js';
 import { AuthConfigurationError } from './errors/auth.exception.js';
+import { ServiceUnavailableInterceptor } from './errors/service-unavailable.interceptor.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
 import { LoginRequiredGuard } from './guards/login-required.guard.js';
@@ -26,6 +28,7 @@ import { RequestAuthenticator } from './guards/request-authenticator.js';
 import { StrategyRegistry } from './guards/strategy-registry.js';
 import { createAuthController } from './http/auth.controller.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
+import { PasswordPolicy } from './passwords/password-policy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { PasswordStrategy } from './strategies/password.strategy.js';
@@ -60,6 +63,14 @@ import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
 import { UserCache } from './users/user-cache.js';
 import { UserService } from './users/user.service.js';
+import { AuthEvents } from './events/auth-events.js';
+import { Clock, SystemClock } from './throttle/clock.js';
+import { LoginThrottle } from './throttle/login-throttle.js';
+import { MemoryThrottleStore } from './throttle/memory-throttle-store.js';
+import { ThrottleStore } from './throttle/throttle-store.js';
+import { RedisThrottleStore } from './throttle/redis-throttle-store.js';
+import { AuthRedis } from './redis/auth-redis.js';
+import { InvalidationBus } from './redis/invalidation-bus.js';
 
 /**
  * Portcullis. Import it once, in the root module; it is global, so its guards, decorators and services
@@ -123,7 +134,20 @@ export class AuthModule extends ConfigurableAuthModule {
         useFactory: (options: AuthModuleOptions) => resolveAuthOptions(options, structural),
         inject: [AUTH_MODULE_OPTIONS],
       },
+      { provide: Clock, useClass: SystemClock },
+      AuthRedis,
+      InvalidationBus,
+      {
+        provide: ThrottleStore,
+        useFactory: (options: ResolvedAuthOptions, clock: Clock, redis: AuthRedis) =>
+          options.throttle.store ??
+          (redis.client ? new RedisThrottleStore(redis.client) : new MemoryThrottleStore(clock)),
+        inject: [AUTH_RESOLVED_OPTIONS, Clock, AuthRedis],
+      },
+      AuthEvents,
+      LoginThrottle,
       PasswordHasher,
+      PasswordPolicy,
       UserService,
       UserCache,
       KeyRing,
@@ -178,7 +202,13 @@ export class AuthModule extends ConfigurableAuthModule {
         AUTH_USER_ENTITY,
         AUTH_USER_REPOSITORY,
         AUTH_RESOLVED_OPTIONS,
+        Clock,
+        AuthRedis,
+        ThrottleStore,
+        AuthEvents,
+        LoginThrottle,
         PasswordHasher,
+        PasswordPolicy,
         UserService,
         UserCache,
         KeyRing,
@@ -214,6 +244,11 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
     mounted.push(createBrowserSessionController(structural.routesPrefix));
   }
   if (structural.adminRoutes) mounted.push(createAdminController(structural.routesPrefix));
+  // Each create*Controller() made a fresh subclass: an outage in a route's handler answers 503 there,
+  // through the app's own exception filters (the guards map theirs). The JWKS route reads no database.
+  for (const controller of mounted) {
+    if (controller !== JwksController) UseInterceptors(ServiceUnavailableInterceptor)(controller);
+  }
   return mounted;
 }
 

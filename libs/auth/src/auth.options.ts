@@ -2,6 +2,10 @@ import { KeyObject } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
+import type { AuthEventListener } from './events/auth-event.js';
+import type { ThrottleStore } from './throttle/throttle-store.js';
+import type { PasswordValidator } from './passwords/password-validator.interface.js';
+import type { Redis } from 'ioredis';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
 export type LoginStrategyName = 'jwt' | 'api-key' | 'basic' | 'cookie';
@@ -124,6 +128,55 @@ export interface UserCacheOptions {
   ttl?: number;
 }
 
+/** A Redis connection Portcullis opens itself (the `redis` option). */
+export interface RedisConnectionOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://...`. */
+  url: string;
+  /** Put before every key Portcullis writes, e.g. to share one Redis between apps. @default '' */
+  keyPrefix?: string;
+}
+
+/** A budget of attempts in a fixed window. */
+export interface ThrottleLimit {
+  /** Attempts allowed in one window. */
+  limit: number;
+  /** The window, in seconds, counted from the first attempt. */
+  window: number;
+}
+
+/**
+ * Login and registration throttling. Attempts past a limit answer 429 `too_many_attempts` with
+ * `Retry-After` until the window passes, even with the right password.
+ *
+ * @example
+ * ```ts
+ * // Several processes share one budget through Redis:
+ * AuthModule.forRoot({ throttle: { store: new RedisThrottleStore(new Redis(process.env.REDIS_URL)) } })
+ * ```
+ */
+export interface ThrottleOptions {
+  /**
+   * Failed logins per account handle (whether or not an account has it). `false` turns it off.
+   * @default { limit: 5, window: 900 }
+   */
+  loginPerHandle?: ThrottleLimit | false;
+  /**
+   * Failed logins per client address (IPv6 per /64). `false` turns it off.
+   * @default { limit: 50, window: 900 }
+   */
+  loginPerAddress?: ThrottleLimit | false;
+  /**
+   * Registrations per client address. `false` turns it off.
+   * @default { limit: 20, window: 3600 }
+   */
+  registrationPerAddress?: ThrottleLimit | false;
+  /**
+   * Where the counters live. Give a `RedisThrottleStore` when several processes serve the app.
+   * @default a MemoryThrottleStore (this process only)
+   */
+  store?: ThrottleStore;
+}
+
 /** argon2id cost parameters. The defaults are OWASP's recommendation. */
 export interface PasswordHashingOptions {
   /** Memory in KiB. @default 19456 */
@@ -179,6 +232,25 @@ export interface AuthModuleOptions {
    * @default 1024
    */
   maxPasswordBytes?: number;
+  /**
+   * The rules a new password must pass on registration, change-password and the `createsuperuser` and
+   * `changepassword` commands; every failure is listed in one 400 `invalid_password`. `[]` turns the
+   * rules off (the `maxPasswordBytes` limit still holds). Logins never run them, so existing
+   * passwords keep working.
+   * @default defaultPasswordValidators(): at least 8 characters, at most `maxPasswordBytes`, not
+   * among the 20,000 most common passwords, not too similar to the handle or email, not only digits
+   *
+   * @example
+   * ```ts
+   * // Longer passwords, and one rule of your own on top of the others:
+   * passwordValidators: [
+   *   new MinimumLengthValidator(12),
+   *   ...defaultPasswordValidators().filter((v) => v.rule !== 'minimum_length'),
+   *   { rule: 'product_name', validate: (p) => (/portcullis/i.test(p) ? 'Leave the site name out of your password.' : null) },
+   * ]
+   * ```
+   */
+  passwordValidators?: PasswordValidator[];
   /** Realm named in `WWW-Authenticate` challenges. @default 'portcullis' */
   realm?: string;
   /**
@@ -193,6 +265,38 @@ export interface AuthModuleOptions {
    * @default false
    */
   htmlNegotiation?: boolean;
+  /**
+   * Login and registration throttling; `false` turns it off (only for an app that throttles these
+   * routes some other way).
+   */
+  throttle?: ThrottleOptions | false;
+  /**
+   * How many proxies of yours sit in front of the app, so the client address (for throttling and
+   * session records) is read from `X-Forwarded-For`; `true` means one. Off, the TCP peer is the client
+   * and a forged `X-Forwarded-For` changes nothing. Set it only when a proxy you run always overwrites
+   * or appends that header.
+   * @default false
+   */
+  trustProxy?: boolean | number;
+  /**
+   * Receives every {@link AuthEvent} (logins, failures, throttling, password changes, registrations),
+   * e.g. for an audit log. Errors it throws are logged and ignored. More listeners can subscribe through
+   * `AuthEvents`.
+   */
+  onAuthEvent?: AuthEventListener;
+  /**
+   * Redis, for the state several processes of the app must share: the throttle counters (unless
+   * `throttle.store` is given). Either an ioredis client, which stays yours (Portcullis never closes
+   * it), or a `redis://` URL, for which Portcullis opens a connection that fails fast (1 s command
+   * timeout, no offline queue) and closes it at shutdown; `{ url, keyPrefix }` also puts a prefix before
+   * every key. Without it, everything lives in this process.
+   *
+   * @example
+   * ```ts
+   * AuthModule.forRoot({ redis: process.env.REDIS_URL })
+   * ```
+   */
+  redis?: Redis | string | RedisConnectionOptions;
 }
 
 /** Options that shape the module graph. With `forRootAsync` they sit beside `useFactory`. */

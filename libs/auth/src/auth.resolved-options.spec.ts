@@ -8,6 +8,7 @@ import {
   resolveStructuralOptions,
 } from './auth.resolved-options.js';
 import { AuthConfigurationError } from './errors/auth.exception.js';
+import { MaximumLengthValidator } from './passwords/maximum-length.validator.js';
 import { User } from './users/user.entity.js';
 
 const SECRET = 'x'.repeat(32);
@@ -188,6 +189,37 @@ describe('resolveAuthOptions', () => {
     expect(error.message).toContain('jwt.secret is 5 bytes');
     expect(error.message).toContain('jwt.accessTokenTtl must be an integer >= 1; got -5');
     expect(error.message).toContain('usernameField must be the name of an entity property');
+  });
+
+  it('defaults passwordValidators to the five built-ins, the longest at maxPasswordBytes', () => {
+    const rules = (options: AuthModuleOptions) =>
+      resolve({ jwt: { secret: SECRET }, ...options }).passwordValidators.map((v) => v.rule);
+    expect(rules({})).toEqual([
+      'minimum_length',
+      'maximum_length',
+      'common',
+      'user_attribute_similarity',
+      'numeric',
+    ]);
+    const [, maximum] = resolve({
+      jwt: { secret: SECRET },
+      maxPasswordBytes: 64,
+    }).passwordValidators;
+    expect(maximum).toBeInstanceOf(MaximumLengthValidator);
+    expect((maximum as MaximumLengthValidator).maxBytes).toBe(64);
+    expect(rules({ passwordValidators: [] })).toEqual([]);
+  });
+
+  it('names a passwordValidators entry that is not a validator', () => {
+    const error = configurationError(() =>
+      resolve({
+        jwt: { secret: SECRET },
+        passwordValidators: [{ rule: 'ok', validate: () => null }, { rule: '' } as never],
+      }),
+    );
+    expect(error.problems).toEqual([
+      expect.stringContaining('passwordValidators[1] must be a PasswordValidator'),
+    ]);
   });
 });
 

@@ -7,9 +7,16 @@ import {
   AuthModuleStructuralOptions,
   LOGIN_STRATEGY_NAMES,
   LoginStrategyName,
+  RedisConnectionOptions,
+  ThrottleOptions,
 } from './auth.options.js';
 import { resolveJwtKeys, type ResolvedJwtKey } from './tokens/jwt-keys.js';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
+import type { AuthEventListener } from './events/auth-event.js';
+import type { ThrottleStore } from './throttle/throttle-store.js';
+import type { PasswordValidator } from './passwords/password-validator.interface.js';
+import { defaultPasswordValidators } from './passwords/default-password-validators.js';
+import type { Redis } from 'ioredis';
 import { isGroupName } from './permissions/permission-codename.js';
 import { User } from './users/user.entity.js';
 
@@ -67,9 +74,28 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   revocationSyncInterval: number;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   maxPasswordBytes: number;
+  passwordValidators: PasswordValidator[];
   realm: string;
   loginUrl: string;
   htmlNegotiation: boolean;
+  throttle: {
+    loginPerHandle: ResolvedThrottleLimit | null;
+    loginPerAddress: ResolvedThrottleLimit | null;
+    registrationPerAddress: ResolvedThrottleLimit | null;
+    /** The store given in options; the module falls back to memory without one. */
+    store: ThrottleStore | undefined;
+  };
+  /** Proxies in front of the app whose `X-Forwarded-For` entries are believed (0: none). */
+  trustProxy: number;
+  onAuthEvent: AuthEventListener | undefined;
+  /** A client given by the app, or how to connect one. */
+  redis: Redis | RedisConnectionOptions | undefined;
+}
+
+/** A throttle budget with defaults applied. Internal. */
+export interface ResolvedThrottleLimit {
+  limit: number;
+  windowMs: number;
 }
 
 /** The default handle normalisation: NFKC, trimmed, lower-cased (locale-independent). */
@@ -258,16 +284,121 @@ export function resolveAuthOptions(
       ),
     },
     maxPasswordBytes: positiveInteger(problems, 'maxPasswordBytes', input.maxPasswordBytes, 1024),
+    passwordValidators: passwordValidators(problems, input),
     realm: nonEmptyString(problems, 'realm', input.realm, 'portcullis'),
     loginUrl: nonEmptyString(problems, 'loginUrl', input.loginUrl, '/login'),
     htmlNegotiation: input.htmlNegotiation === true,
+    throttle: throttleSettings(problems, input.throttle),
+    trustProxy: trustProxy(problems, input.trustProxy),
+    onAuthEvent: input.onAuthEvent,
+    redis: redisSetting(problems, input.redis),
   };
+  if (input.onAuthEvent !== undefined && typeof input.onAuthEvent !== 'function') {
+    problems.push('onAuthEvent must be a function (event) => void.');
+  }
   if (resolved.realm.includes('"') || resolved.realm.includes('\\')) {
     problems.push('realm must not contain quotes or backslashes.');
   }
   const apiKeys = apiKeySettings(problems, input.apiKeys, structural, signingKey, env);
   if (problems.length || !signingKey || !apiKeys) throw new AuthConfigurationError(problems);
   return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey }, apiKeys };
+}
+
+function passwordValidators(problems: string[], input: AuthModuleOptions): PasswordValidator[] {
+  const given = input.passwordValidators;
+  if (given === undefined) {
+    const maxBytes = input.maxPasswordBytes;
+    // A bad maxPasswordBytes is reported on its own; the validator only needs a usable number here.
+    const usable = Number.isInteger(maxBytes) && (maxBytes as number) >= 1;
+    return defaultPasswordValidators({ maxPasswordBytes: usable ? maxBytes : undefined });
+  }
+  if (!Array.isArray(given)) {
+    problems.push(
+      'passwordValidators must be an array of PasswordValidator ([] turns the rules off).',
+    );
+    return [];
+  }
+  given.forEach((validator, index) => {
+    if (
+      typeof validator !== 'object' ||
+      validator === null ||
+      typeof validator.validate !== 'function' ||
+      typeof validator.rule !== 'string' ||
+      validator.rule.length === 0
+    ) {
+      problems.push(
+        `passwordValidators[${index}] must be a PasswordValidator: an object with a rule (a non-empty string) and a validate(password, user) method.`,
+      );
+    }
+  });
+  return given;
+}
+
+const THROTTLE_DEFAULTS = {
+  loginPerHandle: { limit: 5, window: 900 },
+  loginPerAddress: { limit: 50, window: 900 },
+  registrationPerAddress: { limit: 20, window: 3600 },
+} as const;
+
+function throttleSettings(
+  problems: string[],
+  input: ThrottleOptions | false | undefined,
+): ResolvedAuthOptions['throttle'] {
+  const options = input === false ? undefined : (input ?? {});
+  const budget = (name: keyof typeof THROTTLE_DEFAULTS): ResolvedThrottleLimit | null => {
+    const given = options === undefined ? false : options[name];
+    if (given === false) return null;
+    const fallback = THROTTLE_DEFAULTS[name];
+    if (given !== undefined && (typeof given !== 'object' || given === null)) {
+      problems.push(`throttle.${name} must be { limit, window } or false.`);
+    }
+    const limit = typeof given === 'object' && given !== null ? given : fallback;
+    return {
+      limit: positiveInteger(problems, `throttle.${name}.limit`, limit.limit, fallback.limit),
+      windowMs:
+        1000 * positiveInteger(problems, `throttle.${name}.window`, limit.window, fallback.window),
+    };
+  };
+  const store = options?.store;
+  if (store !== undefined && (typeof store !== 'object' || typeof store.hit !== 'function')) {
+    problems.push('throttle.store must be a ThrottleStore (e.g. new RedisThrottleStore(redis)).');
+  }
+  return {
+    loginPerHandle: budget('loginPerHandle'),
+    loginPerAddress: budget('loginPerAddress'),
+    registrationPerAddress: budget('registrationPerAddress'),
+    store,
+  };
+}
+
+function redisSetting(
+  problems: string[],
+  input: Redis | string | RedisConnectionOptions | undefined,
+): Redis | RedisConnectionOptions | undefined {
+  const invalid = () => {
+    problems.push(
+      'redis must be a redis:// or rediss:// URL, { url, keyPrefix } or an ioredis client.',
+    );
+    return undefined;
+  };
+  if (input === undefined || input === null || input === '') return undefined;
+  const connection = typeof input === 'string' ? { url: input } : input;
+  if (typeof connection !== 'object') return invalid();
+  if (typeof (connection as Redis).defineCommand === 'function') return connection as Redis;
+  const { url, keyPrefix } = connection as RedisConnectionOptions;
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) return invalid();
+  if (keyPrefix !== undefined && typeof keyPrefix !== 'string') return invalid();
+  return { url, keyPrefix };
+}
+
+function trustProxy(problems: string[], input: boolean | number | undefined): number {
+  if (input === undefined || input === false) return 0;
+  if (input === true) return 1;
+  if (!Number.isInteger(input) || input < 0) {
+    problems.push('trustProxy must be true, false or the number of proxies (an integer >= 0).');
+    return 0;
+  }
+  return input;
 }
 
 function defaultGroups(problems: string[], groups: string[] | undefined): string[] {

@@ -10,6 +10,9 @@ export type {
   ExternalIssuerOptions,
   LoginStrategyName,
   PasswordHashingOptions,
+  RedisConnectionOptions,
+  ThrottleLimit,
+  ThrottleOptions,
   UserCacheOptions,
 } from './auth.options.js';
 export { defaultNormalizeHandle } from './auth.resolved-options.js';
@@ -36,15 +39,20 @@ export {
   InsufficientPermissionsException,
   InvalidCredentialsException,
   InvalidGrantException,
+  InvalidPasswordException,
   InvalidTokenException,
   NotAuthenticatedException,
   ResourceNotFoundException,
   TokenExpiredException,
   TokenRevokedException,
+  TooManyAttemptsException,
   UsernameTakenException,
   ValidationFailedException,
 } from './errors/auth.exception.js';
-export type { AuthErrorBody, ValidationProblem } from './errors/auth.exception.js';
+export type { AuthErrorBody, PasswordProblem, ValidationProblem } from './errors/auth.exception.js';
+export { isServiceUnavailableError } from './errors/is-service-unavailable-error.js';
+export { ServiceUnavailableFilter } from './errors/service-unavailable.filter.js';
+export { ServiceUnavailableInterceptor } from './errors/service-unavailable.interceptor.js';
 
 export { AbstractUser } from './users/abstract-user.entity.js';
 export { User } from './users/user.entity.js';
@@ -56,7 +64,43 @@ export { AccountService } from './users/account.service.js';
 export type { CreateUserInput, UserId } from './users/user.service.js';
 
 export { PasswordHasher } from './passwords/password-hasher.js';
+export { PasswordPolicy } from './passwords/password-policy.js';
+export type {
+  PasswordUserContext,
+  PasswordValidator,
+} from './passwords/password-validator.interface.js';
+export { defaultPasswordValidators } from './passwords/default-password-validators.js';
+export { MinimumLengthValidator } from './passwords/minimum-length.validator.js';
+export { MaximumLengthValidator } from './passwords/maximum-length.validator.js';
+export { CommonPasswordValidator } from './passwords/common-password.validator.js';
+export { UserAttributeSimilarityValidator } from './passwords/user-attribute-similarity.validator.js';
+export type { UserAttributeSimilarityOptions } from './passwords/user-attribute-similarity.validator.js';
+export { NumericPasswordValidator } from './passwords/numeric-password.validator.js';
 export { PasswordBackend } from './backends/password.backend.js';
+export type { LoginContext } from './backends/password.backend.js';
+export { AuthEvents } from './events/auth-events.js';
+export type { AuthEventInput } from './events/auth-events.js';
+export type {
+  AuthEvent,
+  AuthEventListener,
+  LoginFailedEvent,
+  LoginMethod,
+  LoginSucceededEvent,
+  PasswordChangedEvent,
+  ThrottledEvent,
+  UserRegisteredEvent,
+} from './events/auth-event.js';
+export { LoginThrottle } from './throttle/login-throttle.js';
+export type { LoginAttempt } from './throttle/login-throttle.js';
+export { clientAddress } from './throttle/client-address.js';
+export { ThrottleStore } from './throttle/throttle-store.js';
+export type { ThrottleCount } from './throttle/throttle-store.js';
+export { MemoryThrottleStore } from './throttle/memory-throttle-store.js';
+export type { MemoryThrottleStoreOptions } from './throttle/memory-throttle-store.js';
+export { RedisThrottleStore } from './throttle/redis-throttle-store.js';
+export type { RedisThrottleStoreOptions } from './throttle/redis-throttle-store.js';
+export { Clock, SystemClock } from './throttle/clock.js';
+export { AuthRedis } from './redis/auth-redis.js';
 export { JwtBackend } from './backends/jwt.backend.js';
 export type { AccessTokenInfo } from './backends/jwt.backend.js';
 export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.service.js';
@@ -110,9 +154,11 @@ export type { LoginRequiredOptions } from './decorators/login-required.decorator
 
 export {
   AUTH_COMMANDS,
+  ChangePasswordCommand,
   CreateApiKeyCommand,
   CreateSuperuserCommand,
   GrantCommand,
+  NewPasswordQuestions,
   SuperuserPasswordQuestions,
 } from './cli/index.js';
 
@@ -140,3 +186,12 @@ export {
   isGroupName,
   isPermissionCodename,
 } from './permissions/permission-codename.js';
+
+export { portcullisMigrations } from './migrations/portcullis-migrations.js';
+export type {
+  MigrationClass,
+  PortcullisMigrationsOptions,
+} from './migrations/portcullis-migrations.js';
+export { PortcullisInit1764000000000 } from './migrations/portcullis-init.migration.js';
+export { PortcullisUserTable1764000000001 } from './migrations/portcullis-user-table.migration.js';
+export { PortcullisMigrationError } from './migrations/portcullis-migration.error.js';

@@ -20,6 +20,8 @@ import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
 import { ApiKeyFormat } from './api-key-format.js';
 import { ApiKey } from './api-key.entity.js';
+import { InvalidationBus } from '../redis/invalidation-bus.js';
+import { revocationReadDeadline } from '../sessions/revoked-session.registry.js';
 
 /** What a verified API key says about the request: put on `request.authInfo`. */
 export interface ApiKeyInfo {
@@ -43,8 +45,9 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
  * API keys: created once-shown, stored as an HMAC-SHA-256 digest under a server pepper, found by their
  * public id, compared in constant time, revocable. A key with a bad shape or checksum is refused before
  * any database read; a verified key is cached (bounded, `apiKeys.cache`), so the common path makes no
- * database read either. Revocation evicts it from this process's cache at once and from other
- * processes' at their next read of recently revoked keys (every `revocationSyncInterval`).
+ * database read either. Revocation evicts it from this process's cache at once, from other processes'
+ * through Redis pub/sub when `redis` is configured, and in any case at their next read of recently
+ * revoked keys (every `revocationSyncInterval`).
  */
 @Injectable()
 export class ApiKeyService<TUser extends object = AuthUser>
@@ -57,14 +60,18 @@ export class ApiKeyService<TUser extends object = AuthUser>
   private readonly verified: LRUCache<string, ApiKey>;
   private readonly lastUsedWrites: LRUCache<string, number>;
   private timer?: NodeJS.Timeout;
+  private lastRevocationRead = Date.now();
 
   constructor(
     dataSource: DataSource,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
     private readonly users: UserService<TUser>,
     private readonly userCache: UserCache<TUser>,
+    private readonly bus: InvalidationBus,
   ) {
     this.keys = dataSource.getRepository(ApiKey);
+    bus.on('api-key', (ids) => ids.forEach((id) => this.verified.delete(id)));
+    bus.onResync(() => void this.evictRevoked());
     this.format = new ApiKeyFormat(options.apiKeys.prefix);
     const { cacheMax, cacheTtl } = options.apiKeys;
     this.verified = new LRUCache({ max: cacheMax, ttl: Math.max(cacheTtl, 1) * 1000 });
@@ -127,6 +134,7 @@ export class ApiKeyService<TUser extends object = AuthUser>
       { revokedAt: new Date() },
     );
     this.verified.delete(keyId);
+    this.bus.publish('api-key', [keyId]);
     return result.affected === 1;
   }
 
@@ -135,6 +143,10 @@ export class ApiKeyService<TUser extends object = AuthUser>
     const live = await this.listKeys(userId);
     await this.keys.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
     for (const key of live) this.verified.delete(key.id);
+    this.bus.publish(
+      'api-key',
+      live.map((key) => key.id),
+    );
   }
 
   /**
@@ -163,7 +175,13 @@ export class ApiKeyService<TUser extends object = AuthUser>
   }
 
   private async lookup(id: string): Promise<ApiKey | null> {
-    const cached = this.verified.get(id);
+    // While the reads of revoked keys keep failing, a cached key may have been revoked elsewhere: ask
+    // the database (which, being down, makes this a 503) instead of trusting the cache.
+    const interval = this.options.revocationSyncInterval;
+    const stale =
+      this.timer !== undefined &&
+      Date.now() - this.lastRevocationRead > revocationReadDeadline(interval);
+    const cached = stale ? undefined : this.verified.get(id);
     if (cached) return cached;
     const record = await this.keys.findOneBy({ id });
     if (record && record.revokedAt === null) this.verified.set(id, record);
@@ -203,6 +221,7 @@ export class ApiKeyService<TUser extends object = AuthUser>
         where: { revokedAt: MoreThanOrEqual(since) },
       });
       for (const key of revoked) this.verified.delete(key.id);
+      this.lastRevocationRead = Date.now();
     } catch (error) {
       this.logger.warn(`Could not read revoked API keys: ${(error as Error).message}`);
     }

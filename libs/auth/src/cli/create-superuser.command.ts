@@ -9,7 +9,9 @@ import {
 } from 'nest-commander';
 import { AuthException, UsernameTakenException } from '../errors/auth.exception.js';
 import { parseRegistration } from '../http/registration.js';
+import { PasswordPolicy } from '../passwords/password-policy.js';
 import { UserService } from '../users/user.service.js';
+import { oneLineReason } from './one-line-reason.js';
 
 interface CreateSuperuserFlags {
   username?: string;
@@ -44,8 +46,9 @@ export class SuperuserPasswordQuestions {
 /**
  * `createsuperuser --username admin [--email a@x.io] [--no-input]`: creates a user with `isSuperuser`
  * and `isStaff`. It asks for the password on a terminal; with `--no-input` it reads
- * `PORTCULLIS_SUPERUSER_PASSWORD` instead (for scripts and containers). Prints a one-line confirmation
- * on standard error; exits 1 with a one-line reason when the user exists or the input is unusable.
+ * `PORTCULLIS_SUPERUSER_PASSWORD` instead (for scripts and containers). The password rules
+ * (`passwordValidators`) apply. Prints a one-line confirmation on standard error; exits 1 with a
+ * one-line reason when the user exists, the password breaks a rule or the input is unusable.
  */
 @Command({
   name: 'createsuperuser',
@@ -54,6 +57,7 @@ export class SuperuserPasswordQuestions {
 export class CreateSuperuserCommand extends CommandRunner {
   constructor(
     private readonly users: UserService<object>,
+    private readonly passwordPolicy: PasswordPolicy,
     // Provided by nest-commander's CommandFactory; absent when the command is built some other way.
     @Optional() private readonly inquirer?: InquirerService,
   ) {
@@ -78,6 +82,10 @@ export class CreateSuperuserCommand extends CommandRunner {
           ? 'the login handle is the email address here: give it as --username'
           : 'the user entity has no email column',
       );
+    }
+    // Before any prompt: nobody should choose a password only to learn the account exists.
+    if (await this.users.findByHandle(flags.username)) {
+      return failure(`a user ${flags.username} already exists`);
     }
     let password: string | undefined;
     if (flags.input === false) {
@@ -114,15 +122,18 @@ export class CreateSuperuserCommand extends CommandRunner {
         isStaff: true,
       };
       if (input.email !== undefined) fields.email = input.email;
+      const handle = this.users.normalizeHandle(input.handle);
+      await this.passwordPolicy.assertValid(input.password, {
+        handle,
+        email: field === 'email' ? handle : input.email,
+      });
       const user = await this.users.createUser(fields as { password: string });
-      process.stderr.write(
-        `Created superuser ${this.users.normalizeHandle(input.handle)} (id ${this.users.idOf(user)}).\n`,
-      );
+      process.stderr.write(`Created superuser ${handle} (id ${this.users.idOf(user)}).\n`);
     } catch (error) {
       if (error instanceof UsernameTakenException) {
         return failure(`a user ${flags.username} already exists`);
       }
-      if (error instanceof AuthException) return failure(oneLine(error));
+      if (error instanceof AuthException) return failure(oneLineReason(error));
       throw error;
     }
   }
@@ -144,8 +155,4 @@ export class CreateSuperuserCommand extends CommandRunner {
   parseNoInput(): boolean {
     return false;
   }
-}
-
-function oneLine(error: AuthException): string {
-  return error.message.replace(/\s+/g, ' ').trim();
 }

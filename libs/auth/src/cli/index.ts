@@ -1,14 +1,16 @@
+import { ChangePasswordCommand, NewPasswordQuestions } from './change-password.command.js';
 import { CreateApiKeyCommand } from './create-api-key.command.js';
 import { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
 import { GrantCommand } from './grant.command.js';
 
+export { ChangePasswordCommand, NewPasswordQuestions } from './change-password.command.js';
 export { CreateApiKeyCommand } from './create-api-key.command.js';
 export { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
 export { GrantCommand } from './grant.command.js';
 
 /**
- * Every Portcullis command (and the question set `createsuperuser` prompts with), to list in the
- * providers of an application's CLI module (nest-commander).
+ * Every Portcullis command (and the question sets `createsuperuser` and `changepassword` prompt
+ * with), to list in the providers of an application's CLI module (nest-commander).
  *
  * @example
  * ```ts
@@ -22,4 +24,6 @@ export const AUTH_COMMANDS = [
   GrantCommand,
   CreateSuperuserCommand,
   SuperuserPasswordQuestions,
+  ChangePasswordCommand,
+  NewPasswordQuestions,
 ];

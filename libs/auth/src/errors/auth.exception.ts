@@ -16,7 +16,10 @@ export interface AuthErrorBody {
   error: AuthErrorCode;
   /** Human-readable text; may change between versions, unlike `error`. */
   message: string;
-  /** For `validation_failed`: one entry per field that failed. */
+  /**
+   * For `validation_failed`: one entry per field that failed; for `invalid_password`: one
+   * {@link PasswordProblem} per password rule that failed.
+   */
   details?: ValidationProblem[];
   /** For `insufficient_permissions`: the permissions lacking. */
   missing?: string[];
@@ -103,6 +106,23 @@ export class UsernameTakenException extends AuthException {
   }
 }
 
+/**
+ * 429 `too_many_attempts`: too many logins (or registrations) from this handle or address in the current
+ * window. `retryAfter` seconds until the window passes; guards send it as `Retry-After`.
+ */
+export class TooManyAttemptsException extends AuthException {
+  constructor(
+    /** Whole seconds until another attempt is allowed (at least 1). */
+    readonly retryAfter: number,
+  ) {
+    super(
+      AuthErrorCode.TooManyAttempts,
+      `Too many attempts. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
+  }
+}
+
 /** 400 `validation_failed`: the request body or a field in it has the wrong shape. */
 export class ValidationFailedException extends AuthException {
   constructor(details: ValidationProblem[]) {
@@ -111,6 +131,36 @@ export class ValidationFailedException extends AuthException {
       details.map((problem) => problem.message).join(' '),
       HttpStatus.BAD_REQUEST,
       details,
+    );
+  }
+}
+
+/** One failed password rule, as listed in an `invalid_password` body. */
+export interface PasswordProblem extends ValidationProblem {
+  /** The stable id of the rule (`minimum_length`, `common`, ...): a `PasswordValidator`'s `rule`. */
+  rule: string;
+}
+
+/**
+ * 400 `invalid_password`: a new password (registration, change-password) breaks the password rules.
+ * `details` lists every rule that failed, each with what to do about it.
+ *
+ * @example
+ * ```json
+ * { "statusCode": 400, "error": "invalid_password", "message": "This password is too short: ...",
+ *   "details": [{ "field": "password", "rule": "minimum_length", "message": "This password is too short: use at least 8 characters." }] }
+ * ```
+ */
+export class InvalidPasswordException extends AuthException {
+  constructor(
+    /** Every failed rule, in the order of the validators. */
+    readonly problems: PasswordProblem[],
+  ) {
+    super(
+      AuthErrorCode.InvalidPassword,
+      problems.map((problem) => problem.message).join(' '),
+      HttpStatus.BAD_REQUEST,
+      problems,
     );
   }
 }

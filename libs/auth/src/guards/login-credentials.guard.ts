@@ -41,6 +41,7 @@ export class LoginCredentialsGuard implements CanActivate {
       if (challenge)
         this.authenticator.setHeader(http.getResponse(), 'WWW-Authenticate', challenge);
     }
+    this.authenticator.writeErrorHeaders(http.getResponse(), outcome.exception);
     throw outcome.exception;
   }
 }

@@ -137,6 +137,7 @@ export class LoginRequiredGuard implements CanActivate {
       const challenge = this.authenticator.challenge(order, failure);
       if (challenge) this.authenticator.setHeader(response, 'WWW-Authenticate', challenge);
     }
+    this.authenticator.writeErrorHeaders(response, failure.exception);
     return failure.exception;
   }
 

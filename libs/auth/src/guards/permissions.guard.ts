@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { PERMISSIONS_KEY } from '../auth.constants.js';
 import type { PermissionRequirement } from '../decorators/permissions.decorator.js';
 import { InsufficientPermissionsException } from '../errors/auth.exception.js';
+import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import { ALL_PERMISSIONS, PermissionResolver } from '../permissions/permission-resolver.js';
 import { quoted } from '../strategies/authorization-header.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
@@ -34,7 +35,12 @@ export class PermissionsGuard implements CanActivate {
     if (requirements.length === 0) return true;
     await this.login.authenticate(context);
     const request = context.switchToHttp().getRequest<AuthRequest>();
-    const held = await this.resolver.permissionsOf(request.user as object);
+    // A resolver that cannot reach the database answers 503 here, whatever filters the app has.
+    const held = await this.resolver
+      .permissionsOf(request.user as object)
+      .catch((error: unknown) => {
+        throw asServiceUnavailable(error);
+      });
     const info = request.authInfo as { strategy?: string; scopes?: string[] } | undefined;
     const scopes = info?.strategy === 'api-key' && info.scopes?.length ? info.scopes : undefined;
     const owns = (codename: string) => held === ALL_PERMISSIONS || held.has(codename);

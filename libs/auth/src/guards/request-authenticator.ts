@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { AuthException } from '../errors/auth.exception.js';
+import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
+import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
 
@@ -15,7 +16,8 @@ export type AuthenticationOutcome =
 /**
  * Runs strategies in order on a request. A strategy that finds no credential of its kind is skipped
  * ("not mine"); the first that finds one decides: a user, or a hard failure that stops the chain.
- * Errors that are not authentication failures (a database outage, a bug) propagate unchanged.
+ * An outage of the database or Redis ({@link isServiceUnavailableError}) is a failure with a 503
+ * `service_unavailable`; other errors that are not authentication failures (a bug) propagate unchanged.
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -32,7 +34,13 @@ export class RequestAuthenticator {
     for (const name of order) {
       const strategy = this.registry.get(name);
       if (!strategy.hasCredential(request)) continue;
-      return runStrategy(strategy, request);
+      return runStrategy(strategy, request).catch((error: unknown) => {
+        // A strategy that could not reach the database or Redis cannot vouch for the credential:
+        // a 503, never a 500 with the driver's message, and never a pass.
+        const answered = asServiceUnavailable(error);
+        if (answered === error) throw error;
+        return { kind: 'failure', exception: answered as AuthException, strategy: name };
+      });
     }
     return { kind: 'none' };
   }
@@ -66,6 +74,13 @@ export class RequestAuthenticator {
     if (!strategy.writeResponse) return;
     if (outcome.kind === 'user') strategy.writeResponse(response, outcome.info);
     else strategy.writeResponse(response, undefined, outcome.exception);
+  }
+
+  /** Adds the headers an error answer needs besides its body: `Retry-After` on a 429. */
+  writeErrorHeaders(response: unknown, exception: AuthException): void {
+    if (exception instanceof TooManyAttemptsException) {
+      this.setHeader(response, 'Retry-After', String(exception.retryAfter));
+    }
   }
 
   /** Sets a response header on Express or Fastify. */

@@ -11,6 +11,7 @@ import {
   Param,
   Post,
   Req,
+  Res,
   Type,
   UseGuards,
 } from '@nestjs/common';
@@ -26,9 +27,15 @@ import type { TokenResponse } from '../tokens/token.service.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { PermissionService } from '../permissions/permission.service.js';
+import { PasswordPolicy } from '../passwords/password-policy.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
+import { TooManyAttemptsException } from '../errors/auth.exception.js';
+import { AuthEvents } from '../events/auth-events.js';
+import { RequestAuthenticator } from '../guards/request-authenticator.js';
+import { clientAddress } from '../throttle/client-address.js';
+import { LoginThrottle } from '../throttle/login-throttle.js';
 import { parseRegistration, requireStringFields } from './registration.js';
 
 /** A session as `GET /auth/sessions` shows it. */
@@ -60,13 +67,35 @@ export class AuthController {
     protected readonly accounts: AccountService<object>,
     protected readonly permissions: PermissionService,
     @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    protected readonly passwordPolicy: PasswordPolicy,
+    protected readonly throttle: LoginThrottle,
+    protected readonly events: AuthEvents,
+    protected readonly authenticator: RequestAuthenticator,
   ) {}
 
-  /** `POST register {<usernameField>, password, email?}`: 201 with the new user, 409 when taken. */
+  /**
+   * `POST register {<usernameField>, password, email?}`: 201 with the new user, 409 when taken. A
+   * malformed body is a 400 `validation_failed` listing every field at fault; only a well-formed one
+   * is held to the password rules, a 400 `invalid_password` listing every rule that failed.
+   */
   @Public()
   @Post('register')
   @HttpCode(201)
-  async register(@Body() body: unknown): Promise<Record<string, unknown>> {
+  async register(
+    @Body() body: unknown,
+    @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<Record<string, unknown>> {
+    // Counted first, so malformed bodies and weak passwords spend the budget too.
+    const address = clientAddress(request, this.options.trustProxy);
+    try {
+      await this.throttle.beginRegistration(address);
+    } catch (error) {
+      if (error instanceof TooManyAttemptsException) {
+        this.authenticator.writeErrorHeaders(response, error);
+      }
+      throw error;
+    }
     const field = this.users.usernameField;
     const column = this.users.repository.metadata.columns.find((c) => c.propertyName === field);
     const input = parseRegistration(body, {
@@ -76,11 +105,21 @@ export class AuthController {
     });
     const fields: Record<string, unknown> = { [field]: input.handle, password: input.password };
     if (input.email !== undefined) fields.email = input.email;
+    await this.passwordPolicy.assertValid(input.password, {
+      handle: this.users.normalizeHandle(input.handle),
+      email: field === 'email' ? this.users.normalizeHandle(input.handle) : input.email,
+    });
     const user = await this.users.createUser(fields as { password: string });
     for (const group of this.options.defaultGroups) {
       await this.permissions.ensureGroup(group);
       await this.permissions.addToGroup(this.users.idOf(user), group);
     }
+    this.events.emit({
+      type: 'user.registered',
+      userId: this.users.idOf(user),
+      handle: this.users.normalizeHandle(input.handle),
+      address,
+    });
     return this.users.toPublic(user);
   }
 
@@ -94,7 +133,9 @@ export class AuthController {
   @Header('Cache-Control', 'no-store')
   @UseGuards(LoginCredentialsGuard)
   async login(@CurrentUser() user: object, @Req() request: AuthRequest): Promise<TokenResponse> {
-    return tokenResponse(await startLoginSession(this.users, this.sessions, user, request));
+    return tokenResponse(
+      await startLoginSession(this.users, this.sessions, user, request, this.options.trustProxy),
+    );
   }
 
   /** `POST refresh {refresh_token}`: a new pair for the same session; the old refresh token is used up. */
@@ -147,7 +188,8 @@ export class AuthController {
 
   /**
    * `POST change-password {current_password, new_password}`: 204; ends every other session. A wrong
-   * current password is a 401 and changes nothing.
+   * current password is a 401 and changes nothing. Once the current password is right, a new one
+   * that breaks the password rules is a 400 `invalid_password`, and changes nothing either.
    */
   @Post('change-password')
   @HttpCode(204)

@@ -60,7 +60,13 @@ export class BrowserSessionController {
       const query = new URLSearchParams({ error, ...(next ? { next } : {}) });
       return { url: `${this.options.loginUrl}?${query.toString()}` };
     }
-    const issued = await startLoginSession(this.users, this.sessions, outcome.user, request);
+    const issued = await startLoginSession(
+      this.users,
+      this.sessions,
+      outcome.user,
+      request,
+      this.options.trustProxy,
+    );
     this.browser.writeSession(response, issued);
     return { url: next ?? '/' };
   }

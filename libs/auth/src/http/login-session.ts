@@ -1,5 +1,6 @@
 import type { IssuedTokens, SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { clientAddress } from '../throttle/client-address.js';
 import type { UserService } from '../users/user.service.js';
 
 /** Records a successful login and starts its session, noting the client's user agent and address. */
@@ -8,11 +9,12 @@ export async function startLoginSession(
   sessions: SessionService,
   user: object,
   request: AuthRequest,
+  trustProxy: number,
 ): Promise<IssuedTokens> {
   await users.recordLogin(user);
   const userAgent = request.headers['user-agent'];
   return sessions.start(users.idOf(user), {
     userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-    ip: request.ip,
+    ip: clientAddress(request, trustProxy),
   });
 }

@@ -10,6 +10,16 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthServiceUnavailableException } from '../errors/auth.exception.js';
 import { AuthSession } from './auth-session.entity.js';
+import { InvalidationBus } from '../redis/invalidation-bus.js';
+
+/**
+ * How long (ms) a cache of revocations is trusted after its last successful database read, with reads
+ * every `interval` ms: five missed reads, and never less than 10 s, so one slow read is no outage.
+ * Internal.
+ */
+export function revocationReadDeadline(interval: number): number {
+  return Math.max(5 * interval, 10_000);
+}
 
 /**
  * The ids of recently ended sessions, held in memory so that checking an access token for revocation
@@ -17,8 +27,9 @@ import { AuthSession } from './auth-session.entity.js';
  *
  * Only sessions ended within one access-token lifetime (plus leeway) matter: older tokens of an ended
  * session have expired anyway, which keeps the set bounded. Sessions ended in this process are added
- * at once; those ended elsewhere (another process, the CLI) arrive with the next database read, every
- * `revocationSyncInterval` ms. If those reads keep failing, the registry cannot vouch for any token and
+ * at once; those ended elsewhere arrive through Redis pub/sub within milliseconds when `redis` is
+ * configured, and in any case with the next database read, every `revocationSyncInterval` ms (the
+ * CLI, or a message lost while Redis was down). If those reads keep failing, the registry cannot vouch for any token and
  * the access-token path answers 503 until the database is back.
  */
 @Injectable()
@@ -33,8 +44,11 @@ export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplica
   constructor(
     dataSource: DataSource,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    private readonly bus: InvalidationBus,
   ) {
     this.sessions = dataSource.getRepository(AuthSession);
+    bus.on('session', (ids) => this.markRevoked(ids));
+    bus.onResync(() => void this.sync().catch(() => undefined));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -57,13 +71,19 @@ export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplica
    */
   isRevoked(sessionId: string): boolean {
     const interval = this.options.revocationSyncInterval;
-    if (interval > 0 && Date.now() - this.lastSync > Math.max(5 * interval, 10_000)) {
+    if (interval > 0 && Date.now() - this.lastSync > revocationReadDeadline(interval)) {
       throw new AuthServiceUnavailableException();
     }
     return this.revoked.has(sessionId);
   }
 
-  /** Records sessions ended by this process, effective immediately. */
+  /** Records sessions ended by this process, effective immediately, and tells the other processes. */
+  revoke(sessionIds: readonly string[]): void {
+    this.markRevoked(sessionIds);
+    this.bus.publish('session', sessionIds);
+  }
+
+  /** Records ended sessions in this process only. */
   markRevoked(sessionIds: readonly string[], at = Date.now()): void {
     for (const id of sessionIds) this.revoked.set(id, at);
   }

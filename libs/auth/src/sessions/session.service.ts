@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { inTransaction } from '../database/in-transaction.js';
 import { InvalidGrantException } from '../errors/auth.exception.js';
 import { TokenResponse, TokenService } from '../tokens/token.service.js';
 import { AuthSession } from './auth-session.entity.js';
@@ -44,7 +45,7 @@ export class SessionService {
   private readonly refreshTokens: Repository<RefreshTokenRecord>;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly tokens: TokenService,
     private readonly registry: RevokedSessionRegistry,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
@@ -66,15 +67,18 @@ export class SessionService {
       revokedAt: null,
       revokedReason: null,
     });
-    await this.sessions.insert(session);
     const refreshTokenId = randomUUID();
     const expiresAt = this.refreshExpiry(now, session);
-    await this.refreshTokens.insert({
-      id: refreshTokenId,
-      sessionId: session.id,
-      expiresAt: new Date(expiresAt * 1000),
-      consumedAt: null,
-      successorId: null,
+    // Both rows or neither: a connection lost in between must not leave a session without a token.
+    await inTransaction(this.dataSource, async (manager) => {
+      await manager.insert(AuthSession, session);
+      await manager.insert(RefreshTokenRecord, {
+        id: refreshTokenId,
+        sessionId: session.id,
+        expiresAt: new Date(expiresAt * 1000),
+        consumedAt: null,
+        successorId: null,
+      });
     });
     return this.pair(session, refreshTokenId, expiresAt);
   }
@@ -99,22 +103,27 @@ export class SessionService {
       throw new InvalidGrantException();
     }
     const successorId = randomUUID();
-    const claimed = await this.refreshTokens.update(
-      { id: claims.jti, sessionId: session.id, consumedAt: IsNull() },
-      { consumedAt: new Date(now * 1000), successorId },
-    );
-    if (claimed.affected === 1) {
-      const expiresAt = this.refreshExpiry(now, session);
-      await this.refreshTokens.insert({
+    const expiresAt = this.refreshExpiry(now, session);
+    // Claim, successor and last use together: a connection lost half-way must not leave a used-up
+    // token naming a successor that was never written (the client could not refresh again).
+    const claimed = await inTransaction(this.dataSource, async (manager) => {
+      const claim = await manager.update(
+        RefreshTokenRecord,
+        { id: claims.jti, sessionId: session.id, consumedAt: IsNull() },
+        { consumedAt: new Date(now * 1000), successorId },
+      );
+      if (claim.affected !== 1) return false;
+      await manager.insert(RefreshTokenRecord, {
         id: successorId,
         sessionId: session.id,
         expiresAt: new Date(expiresAt * 1000),
         consumedAt: null,
         successorId: null,
       });
-      await this.sessions.update({ id: session.id }, { lastUsedAt: new Date(now * 1000) });
-      return this.pair(session, successorId, expiresAt);
-    }
+      await manager.update(AuthSession, { id: session.id }, { lastUsedAt: new Date(now * 1000) });
+      return true;
+    });
+    if (claimed) return this.pair(session, successorId, expiresAt);
     return this.replayWithinGrace(claims.jti, session, now);
   }
 
@@ -149,26 +158,32 @@ export class SessionService {
       { id: sessionId, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
-    this.registry.markRevoked([sessionId]);
+    this.registry.revoke([sessionId]);
   }
 
-  /** Ends every live session of a user, except `keepSessionId` when given. */
+  /**
+   * Ends every live session of a user, except `keepSessionId` when given. With `manager` the writes
+   * join that transaction; the sessions are refused at once all the same, so a transaction that then
+   * fails to commit errs on the side of logging the user out.
+   */
   async endAllForUser(
     userId: string,
     reason: SessionEndReason,
     keepSessionId?: string,
+    manager?: EntityManager,
   ): Promise<number> {
-    const live = await this.sessions.find({
+    const sessions = manager ? manager.withRepository(this.sessions) : this.sessions;
+    const live = await sessions.find({
       select: { id: true },
       where: { userId, revokedAt: IsNull() },
     });
     const ids = live.map((session) => session.id).filter((id) => id !== keepSessionId);
     if (ids.length === 0) return 0;
-    await this.sessions.update(
+    await sessions.update(
       { id: In(ids), revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
-    this.registry.markRevoked(ids);
+    this.registry.revoke(ids);
     return ids.length;
   }
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { PassportStrategy } from '@nestjs/passport';
 import { BASIC_STRATEGY } from '../auth.constants.js';
 import { PasswordBackend } from '../backends/password.backend.js';
@@ -7,6 +9,7 @@ import { quoted, readAuthorization } from './authorization-header.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
 import { passportName } from './passport-name.js';
 import { HttpBasicPassportStrategy } from './http-basic.passport-strategy.js';
+import { clientAddress } from '../throttle/client-address.js';
 
 /**
  * `Authorization: Basic` with the login handle and password, checked by {@link PasswordBackend} on
@@ -19,13 +22,19 @@ export class BasicStrategy
 {
   readonly strategyName = BASIC_STRATEGY;
 
-  constructor(private readonly backend: PasswordBackend<object>) {
+  constructor(
+    private readonly backend: PasswordBackend<object>,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {
     super();
   }
 
-  /** Called with the decoded user-id and password. */
-  validate(username: string, password: string): Promise<object> {
-    return this.backend.authenticate(username, password);
+  /** Called with the request and the decoded user-id and password. */
+  validate(request: AuthRequest, username: string, password: string): Promise<object> {
+    return this.backend.authenticate(username, password, {
+      address: clientAddress(request, this.options.trustProxy),
+      method: 'basic',
+    });
   }
 
   hasCredential(request: AuthRequest): boolean {

@@ -12,6 +12,7 @@ import {
 } from '../errors/auth.exception.js';
 import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
 import { passportName } from './passport-name.js';
+import { clientAddress } from '../throttle/client-address.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -30,20 +31,30 @@ export class PasswordStrategy
   private readonly usernameField: string;
 
   constructor(
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
     private readonly backend: PasswordBackend<object>,
   ) {
-    super({ usernameField: options.usernameField, passwordField: 'password', session: false });
+    super({
+      usernameField: options.usernameField,
+      passwordField: 'password',
+      session: false,
+      passReqToCallback: true,
+    });
     this.usernameField = options.usernameField;
   }
 
-  /** Called by passport-local with the two body fields, whatever their JSON types. */
-  validate(username: unknown, password: unknown): Promise<object> {
-    return this.backend.authenticate(username, password);
+  /** Called by passport-local with the request and the two body fields, whatever their JSON types. */
+  validate(request: AuthRequest, username: unknown, password: unknown): Promise<object> {
+    return this.backend.authenticate(username, password, {
+      address: clientAddress(request, this.options.trustProxy),
+      method: 'password',
+    });
   }
 
   override authenticate(request: AuthRequest, options?: object): void {
-    super.authenticate({ ...request, body: request.body, query: {} } as never, options);
+    // A view of the request whose query string is empty; everything else (headers, socket) reads through.
+    const bodyOnly = Object.create(request, { query: { value: {} } }) as AuthRequest;
+    super.authenticate(bodyOnly as never, options);
   }
 
   hasCredential(request: AuthRequest): boolean {

@@ -1,14 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidCredentialsException } from '../errors/auth.exception.js';
+import { inTransaction } from '../database/in-transaction.js';
+import {
+  InvalidCredentialsException,
+  ValidationFailedException,
+} from '../errors/auth.exception.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
+import { PasswordPolicy } from '../passwords/password-policy.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { UserCache } from './user-cache.js';
+import { AuthEvents } from '../events/auth-events.js';
 import { UserService } from './user.service.js';
 
 /**
  * Account operations that touch both users and their sessions: changing a password (which ends the
- * user's other sessions) and deactivating a user (which ends all of them).
+ * user's other sessions), setting one from an administrator's shell (which ends all of them) and
+ * deactivating a user (which ends all of them too).
  */
 @Injectable()
 export class AccountService<TUser extends object = AuthUser> {
@@ -17,14 +24,21 @@ export class AccountService<TUser extends object = AuthUser> {
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly cache: UserCache<TUser>,
+    private readonly policy: PasswordPolicy,
+    private readonly events: AuthEvents,
   ) {}
 
   /**
    * Changes a password after checking the current one, and ends every other session of the user.
+   * The current password is checked before the password rules, so a caller who does not know it
+   * (someone holding a stolen access token) learns nothing about what the account would accept.
    *
    * @param keepSessionId the session making the change, which stays logged in.
    * @throws InvalidCredentialsException when `currentPassword` is wrong (nothing is changed).
-   * @throws ValidationFailedException when `newPassword` is unusable.
+   * @throws ValidationFailedException when a password is not a non-empty string, or
+   * `currentPassword` is over `maxPasswordBytes`.
+   * @throws InvalidPasswordException when `newPassword` breaks the password rules (nothing is
+   * changed); every failed rule is listed under the field `new_password`.
    */
   async changePassword(
     user: TUser,
@@ -33,7 +47,7 @@ export class AccountService<TUser extends object = AuthUser> {
     keepSessionId?: string,
   ): Promise<void> {
     this.hasher.assertAcceptable(currentPassword);
-    this.hasher.assertAcceptable(newPassword);
+    assertNonEmpty(newPassword, 'new_password');
     const id = this.users.idFromEntity(user);
     const stored =
       id === undefined ? null : await this.users.findById(id, { withPasswordHash: true });
@@ -43,9 +57,21 @@ export class AccountService<TUser extends object = AuthUser> {
         ? await this.hasher.verify(hash, currentPassword)
         : await this.hasher.verifyDummy(currentPassword);
     if (!stored || !matches) throw new InvalidCredentialsException();
-    await this.users.setPassword(stored, newPassword);
-    this.cache.invalidate(this.users.idOf(stored));
-    await this.sessions.endAllForUser(this.users.idOf(stored), 'password_changed', keepSessionId);
+    await this.policy.assertValid(newPassword, this.policy.contextOf(stored), 'new_password');
+    await this.replacePassword(stored, newPassword, 'self', keepSessionId);
+  }
+
+  /**
+   * Sets a new password without asking for the current one (the `changepassword` command, an admin
+   * tool): checks it against the password rules, stores it, and ends every session of the user.
+   *
+   * @throws ValidationFailedException when `newPassword` is not a non-empty string.
+   * @throws InvalidPasswordException when it breaks the password rules (nothing is changed).
+   */
+  async setPassword(user: TUser, newPassword: string): Promise<void> {
+    assertNonEmpty(newPassword, 'password');
+    await this.policy.assertValid(newPassword, this.policy.contextOf(user));
+    await this.replacePassword(user, newPassword, 'admin');
   }
 
   /** Deactivates a user: no login, and every session and token of theirs stops working at once. */
@@ -54,5 +80,29 @@ export class AccountService<TUser extends object = AuthUser> {
     (user as AuthUser).isActive = false;
     this.cache.invalidate(this.users.idOf(user));
     await this.sessions.endAllForUser(this.users.idOf(user), 'deactivated');
+  }
+
+  private async replacePassword(
+    user: TUser,
+    password: string,
+    via: 'self' | 'admin',
+    keepSessionId?: string,
+  ) {
+    const id = this.users.idOf(user);
+    // One commit: an outage half-way must not leave a new password with the old sessions still live.
+    await inTransaction(this.users.repository.manager.dataSource, async (manager) => {
+      await this.users.setPassword(user, password, manager);
+      await this.sessions.endAllForUser(id, 'password_changed', keepSessionId, manager);
+    });
+    this.cache.invalidate(id);
+    this.events.emit({ type: 'password.changed', userId: id, via });
+  }
+}
+
+function assertNonEmpty(password: unknown, field: string): asserts password is string {
+  if (typeof password !== 'string' || password.length === 0) {
+    throw new ValidationFailedException([
+      { field, message: `${field} must be a non-empty string.` },
+    ]);
   }
 }

@@ -12,12 +12,14 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { UserId, UserService } from './user.service.js';
+import { InvalidationBus } from '../redis/invalidation-bus.js';
 
 /**
  * A bounded, short-lived cache of users (without password hashes) for the access-token path, so a
  * request with a good token makes no database read. Writes through TypeORM in this process (including
- * `repository.update()` and Portcullis' own) invalidate it at once; `userCache.ttl` bounds staleness
- * for writes it cannot see. Each caller gets its own copy, so a handler that mutates
+ * `repository.update()` and Portcullis' own) invalidate it at once, and with `redis` in the app's other
+ * processes too; `userCache.ttl` bounds staleness for writes it cannot see (raw SQL, the CLI without
+ * Redis, a lost message). Each caller gets its own copy, so a handler that mutates
  * `@CurrentUser()` changes nothing for other requests.
  */
 @Injectable()
@@ -32,7 +34,13 @@ export class UserCache<
     @Inject(AUTH_USER_ENTITY) private readonly userEntity: Type<TUser>,
     @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
     private readonly users: UserService<TUser>,
+    private readonly bus: InvalidationBus,
   ) {
+    bus.on('user', (ids) => {
+      if (ids.includes('*')) this.cache.clear();
+      for (const id of ids) this.cache.delete(id);
+    });
+    bus.onResync(() => this.cache.clear());
     const { max, ttl } = options.userCache;
     this.enabled = ttl > 0;
     this.cache = new LRUCache<string, TUser>({ max, ttl: Math.max(ttl, 1) * 1000 });
@@ -52,14 +60,16 @@ export class UserCache<
     return Object.assign(Object.create(Object.getPrototypeOf(user) as object) as TUser, user);
   }
 
-  /** Forgets one user. */
+  /** Forgets one user, here and (with `redis`) in the app's other processes. */
   invalidate(id: UserId): void {
     this.cache.delete(String(id));
+    this.bus.publish('user', [String(id)]);
   }
 
-  /** Forgets everyone. */
+  /** Forgets everyone, here and (with `redis`) in the app's other processes. */
   clear(): void {
     this.cache.clear();
+    this.bus.publish('user', ['*']);
   }
 
   /** TypeORM subscriber: only the user entity. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FindOptionsSelect, FindOptionsWhere, Repository } from 'typeorm';
+import type { EntityManager, FindOptionsSelect, FindOptionsWhere, Repository } from 'typeorm';
 import { AUTH_USER_REPOSITORY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
@@ -160,10 +160,13 @@ export class UserService<TUser extends object = AuthUser> {
     return entity;
   }
 
-  /** Sets a new password (argon2id) and stores only its hash. */
-  async setPassword(user: TUser, password: string): Promise<void> {
+  /**
+   * Sets a new password (argon2id) and stores only its hash; through `manager` when given, to make it
+   * part of a transaction.
+   */
+  async setPassword(user: TUser, password: string, manager?: EntityManager): Promise<void> {
     const passwordHash = await this.hashChecked(password);
-    await this.updateColumns(user, { passwordHash } as unknown as Partial<TUser>);
+    await this.updateColumns(user, { passwordHash } as unknown as Partial<TUser>, manager);
     (user as AuthUser).passwordHash = passwordHash;
   }
 
@@ -175,10 +178,18 @@ export class UserService<TUser extends object = AuthUser> {
     (user as AuthUser).lastLogin = lastLogin;
   }
 
-  /** Updates some columns of one user row, found by its primary key. */
-  async updateColumns(user: TUser, changes: Partial<TUser>): Promise<void> {
+  /**
+   * Updates some columns of one user row, found by its primary key; through `manager` when given, to
+   * make it part of a transaction.
+   */
+  async updateColumns(
+    user: TUser,
+    changes: Partial<TUser>,
+    manager?: EntityManager,
+  ): Promise<void> {
     const key = (user as Record<string, unknown>)[this.primaryKey];
-    await this.repository.update(
+    const repository = manager ? manager.withRepository(this.repository) : this.repository;
+    await repository.update(
       { [this.primaryKey]: key } as FindOptionsWhere<TUser>,
       changes as never,
     );
