@@ -13,11 +13,17 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STRONG = 'correct horse battery';
 const NEWER = 'zebra crossing at dawn';
 
-// util-linux's script(1) runs the CLI on a pseudo-terminal, so stdin.isTTY is true and the prompts
-// behave exactly as for a person; BSD script (macOS) takes other flags.
-const HAS_SCRIPT = /util-linux/.test(
+// script(1) runs the CLI on a pseudo-terminal, so stdin.isTTY is true and the prompts behave exactly
+// as for a person. util-linux (Linux) and BSD (macOS) script take different arguments.
+const UTIL_LINUX_SCRIPT = /util-linux/.test(
   spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout ?? '',
 );
+
+function onTerminal(command: string): [string, string[]] {
+  return UTIL_LINUX_SCRIPT
+    ? ['script', ['-qfec', command, '/dev/null']]
+    : ['script', ['-q', '/dev/null', 'sh', '-c', command]];
+}
 
 interface CliRun {
   code: number | null;
@@ -46,7 +52,8 @@ function runCli(
   for (const name of ['PORTCULLIS_PASSWORD', 'PORTCULLIS_SUPERUSER_PASSWORD']) {
     if (!(name in extraEnv)) delete env[name];
   }
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env });
+  const [program, programArgs] = onTerminal(command);
+  const child = spawn(program, programArgs, { cwd: ROOT, env });
   const pending = [...answers];
   let shown = '';
   let unanswered = '';
@@ -83,138 +90,131 @@ function reasons(run: CliRun, command: string): string[] {
   return run.output.split(/\r?\n/).filter((line) => line.startsWith(`${command}:`));
 }
 
-describe.skipIf(!HAS_SCRIPT)(
-  'the built CLI on a terminal (createsuperuser, changepassword)',
-  () => {
-    let directory: string;
-    let databaseUrl: string;
+describe('the built CLI on a terminal (createsuperuser, changepassword)', () => {
+  let directory: string;
+  let databaseUrl: string;
 
-    /** The user's row as the CLI left it, read straight from the SQLite file. */
-    async function storedUser(username: string) {
-      const database = new DataSource({
-        type: 'better-sqlite3',
-        database: join(directory, 'cli.sqlite'),
-      });
-      await database.initialize();
-      try {
-        const [row] = await database.query(
-          'SELECT "passwordHash", "isSuperuser", "isStaff" FROM "users" WHERE "username" = ?',
-          [username],
-        );
-        return row as { passwordHash: string; isSuperuser: number; isStaff: number } | undefined;
-      } finally {
-        await database.destroy();
-      }
+  /** The user's row as the CLI left it, read straight from the SQLite file. */
+  async function storedUser(username: string) {
+    const database = new DataSource({
+      type: 'better-sqlite3',
+      database: join(directory, 'cli.sqlite'),
+    });
+    await database.initialize();
+    try {
+      const [row] = await database.query(
+        'SELECT "passwordHash", "isSuperuser", "isStaff" FROM "users" WHERE "username" = ?',
+        [username],
+      );
+      return row as { passwordHash: string; isSuperuser: number; isStaff: number } | undefined;
+    } finally {
+      await database.destroy();
     }
+  }
 
-    beforeAll(() => {
-      // The CLI runs from dist/: build it (tsc -b only redoes what changed since the last build).
-      const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-      if (build.status !== 0) {
-        throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-      }
-      directory = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-      databaseUrl = `sqlite:${join(directory, 'cli.sqlite')}`;
-    }, 300_000);
+  beforeAll(() => {
+    // The CLI runs from dist/: build it (tsc -b only redoes what changed since the last build).
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+    if (build.status !== 0) {
+      throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+    }
+    directory = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+    databaseUrl = `sqlite:${join(directory, 'cli.sqlite')}`;
+  }, 300_000);
 
-    afterAll(() => {
-      if (directory) rmSync(directory, { recursive: true, force: true });
-    });
+  afterAll(() => {
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
 
-    const PROMPTS = ['Password:', 'Password (again):'] as const;
-    const typed = (first: string, second = first): Array<[string, string]> => [
-      [PROMPTS[0], first],
-      [PROMPTS[1], second],
-    ];
+  const PROMPTS = ['Password:', 'Password (again):'] as const;
+  const typed = (first: string, second = first): Array<[string, string]> => [
+    [PROMPTS[0], first],
+    [PROMPTS[1], second],
+  ];
 
-    it('createsuperuser asks for the password twice, masked, and creates the superuser', async () => {
-      const run = await runCli(
-        databaseUrl,
-        ['createsuperuser', '--username', 'admin'],
-        typed(STRONG),
-      );
-      expect(run.code, run.output).toBe(0);
-      expect(run.output).toContain('Password (again):');
-      expect(run.output).toMatch(/Created superuser admin \(id \d+\)\./);
-      expect(run.output).not.toContain(STRONG);
-      const admin = await storedUser('admin');
-      expect(admin).toMatchObject({ isSuperuser: 1, isStaff: 1 });
-      expect(await argon2.verify(admin!.passwordHash, STRONG)).toBe(true);
-    });
+  it('createsuperuser asks for the password twice, masked, and creates the superuser', async () => {
+    const run = await runCli(
+      databaseUrl,
+      ['createsuperuser', '--username', 'admin'],
+      typed(STRONG),
+    );
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('Password (again):');
+    expect(run.output).toMatch(/Created superuser admin \(id \d+\)\./);
+    expect(run.output).not.toContain(STRONG);
+    const admin = await storedUser('admin');
+    expect(admin).toMatchObject({ isSuperuser: 1, isStaff: 1 });
+    expect(await argon2.verify(admin!.passwordHash, STRONG)).toBe(true);
+  });
 
-    it('createsuperuser refuses a weak password with exit code 1 and a one-line reason', async () => {
-      const run = await runCli(
-        databaseUrl,
-        ['createsuperuser', '--username', 'weakling'],
-        typed('12345678'),
-      );
-      expect(run.code, run.output).toBe(1);
-      expect(reasons(run, 'createsuperuser')).toEqual([
-        'createsuperuser: This password is too common: it is among the first an attacker would try. Choose something less predictable. This password is entirely numeric: add letters or symbols.',
-      ]);
-      expect(await storedUser('weakling')).toBeUndefined();
-    });
+  it('createsuperuser refuses a weak password with exit code 1 and a one-line reason', async () => {
+    const run = await runCli(
+      databaseUrl,
+      ['createsuperuser', '--username', 'weakling'],
+      typed('12345678'),
+    );
+    expect(run.code, run.output).toBe(1);
+    expect(reasons(run, 'createsuperuser')).toEqual([
+      'createsuperuser: This password is too common: it is among the first an attacker would try. Choose something less predictable. This password is entirely numeric: add letters or symbols.',
+    ]);
+    expect(await storedUser('weakling')).toBeUndefined();
+  });
 
-    it('createsuperuser refuses an existing username before asking for a password', async () => {
-      const run = await runCli(databaseUrl, ['createsuperuser', '--username', 'ADMIN']);
-      expect(run.code, run.output).toBe(1);
-      expect(reasons(run, 'createsuperuser')).toEqual([
-        'createsuperuser: a user ADMIN already exists',
-      ]);
-      expect(run.output).not.toContain('Password:');
-    });
+  it('createsuperuser refuses an existing username before asking for a password', async () => {
+    const run = await runCli(databaseUrl, ['createsuperuser', '--username', 'ADMIN']);
+    expect(run.code, run.output).toBe(1);
+    expect(reasons(run, 'createsuperuser')).toEqual([
+      'createsuperuser: a user ADMIN already exists',
+    ]);
+    expect(run.output).not.toContain('Password:');
+  });
 
-    it('changepassword asks for the new password twice and replaces the old one', async () => {
-      const run = await runCli(
-        databaseUrl,
-        ['changepassword', '--username', 'admin'],
-        typed(NEWER),
-      );
-      expect(run.code, run.output).toBe(0);
-      expect(run.output).toContain('Changing the password of admin.');
-      expect(run.output).toContain(
-        'Changed the password of admin; all of their sessions have ended.',
-      );
-      expect(run.output).not.toContain(NEWER);
-      const { passwordHash } = (await storedUser('admin'))!;
-      expect(await argon2.verify(passwordHash, NEWER)).toBe(true);
-      expect(await argon2.verify(passwordHash, STRONG)).toBe(false);
-    });
+  it('changepassword asks for the new password twice and replaces the old one', async () => {
+    const run = await runCli(databaseUrl, ['changepassword', '--username', 'admin'], typed(NEWER));
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain('Changing the password of admin.');
+    expect(run.output).toContain(
+      'Changed the password of admin; all of their sessions have ended.',
+    );
+    expect(run.output).not.toContain(NEWER);
+    const { passwordHash } = (await storedUser('admin'))!;
+    expect(await argon2.verify(passwordHash, NEWER)).toBe(true);
+    expect(await argon2.verify(passwordHash, STRONG)).toBe(false);
+  });
 
-    it('changepassword fails when the confirmation differs, and changes nothing', async () => {
-      const before = (await storedUser('admin'))!.passwordHash;
-      const run = await runCli(
-        databaseUrl,
-        ['changepassword', '--username', 'admin'],
-        typed(STRONG, `${STRONG}!`),
-      );
-      expect(run.code, run.output).toBe(1);
-      expect(reasons(run, 'changepassword')).toEqual(['changepassword: the passwords differ']);
-      expect((await storedUser('admin'))!.passwordHash).toBe(before);
-    });
+  it('changepassword fails when the confirmation differs, and changes nothing', async () => {
+    const before = (await storedUser('admin'))!.passwordHash;
+    const run = await runCli(
+      databaseUrl,
+      ['changepassword', '--username', 'admin'],
+      typed(STRONG, `${STRONG}!`),
+    );
+    expect(run.code, run.output).toBe(1);
+    expect(reasons(run, 'changepassword')).toEqual(['changepassword: the passwords differ']);
+    expect((await storedUser('admin'))!.passwordHash).toBe(before);
+  });
 
-    it('changepassword --no-input reads PORTCULLIS_PASSWORD, and names an unknown user', async () => {
-      const done = await runCli(
-        databaseUrl,
-        ['changepassword', '--username', 'admin', '--no-input'],
-        [],
-        {
-          PORTCULLIS_PASSWORD: STRONG,
-        },
-      );
-      expect(done.code, done.output).toBe(0);
-      expect(await argon2.verify((await storedUser('admin'))!.passwordHash, STRONG)).toBe(true);
+  it('changepassword --no-input reads PORTCULLIS_PASSWORD, and names an unknown user', async () => {
+    const done = await runCli(
+      databaseUrl,
+      ['changepassword', '--username', 'admin', '--no-input'],
+      [],
+      {
+        PORTCULLIS_PASSWORD: STRONG,
+      },
+    );
+    expect(done.code, done.output).toBe(0);
+    expect(await argon2.verify((await storedUser('admin'))!.passwordHash, STRONG)).toBe(true);
 
-      const unknown = await runCli(
-        databaseUrl,
-        ['changepassword', '--username', 'nobody', '--no-input'],
-        [],
-        {
-          PORTCULLIS_PASSWORD: STRONG,
-        },
-      );
-      expect(unknown.code, unknown.output).toBe(1);
-      expect(reasons(unknown, 'changepassword')).toEqual(['changepassword: no user nobody']);
-    });
-  },
-);
+    const unknown = await runCli(
+      databaseUrl,
+      ['changepassword', '--username', 'nobody', '--no-input'],
+      [],
+      {
+        PORTCULLIS_PASSWORD: STRONG,
+      },
+    );
+    expect(unknown.code, unknown.output).toBe(1);
+    expect(reasons(unknown, 'changepassword')).toEqual(['changepassword: no user nobody']);
+  });
+});
