@@ -139,7 +139,7 @@ describe('the changepassword command', () => {
   it('asks for the new password twice on a terminal', async () => {
     ask.mockResolvedValue({ password: OLD_PASSWORD, confirmation: OLD_PASSWORD });
     await withTty(() => run('changepassword', { username: 'alice' }));
-    expect(ask).toHaveBeenCalledWith('portcullis-new-password', undefined);
+    expect(ask).toHaveBeenCalledWith('portcullis-password', undefined);
     expect(process.exitCode).toBeUndefined();
     expect(stderr).toEqual([
       'Changing the password of alice.\n',

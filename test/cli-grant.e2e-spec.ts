@@ -240,7 +240,7 @@ describe('the grant and createsuperuser commands', () => {
         capture();
         await app.get(CreateSuperuserCommand).run([], { username: 'asked' });
         vi.restoreAllMocks();
-        expect(ask).toHaveBeenCalledWith('portcullis-superuser-password', undefined);
+        expect(ask).toHaveBeenCalledWith('portcullis-password', undefined);
         expect(process.exitCode).toBeUndefined();
         expect(await users.findByHandle('asked')).toMatchObject({ isSuperuser: true });
 

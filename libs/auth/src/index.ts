@@ -158,8 +158,7 @@ export {
   CreateApiKeyCommand,
   CreateSuperuserCommand,
   GrantCommand,
-  NewPasswordQuestions,
-  SuperuserPasswordQuestions,
+  PasswordQuestions,
 } from './cli/index.js';
 
 export { Permissions } from './decorators/permissions.decorator.js';

@@ -1,16 +1,10 @@
 import { Optional } from '@nestjs/common';
-import {
-  Command,
-  CommandRunner,
-  InquirerService,
-  Option,
-  Question,
-  QuestionSet,
-} from 'nest-commander';
+import { Command, CommandRunner, InquirerService, Option } from 'nest-commander';
 import { AuthException } from '../errors/auth.exception.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
 import { oneLineReason } from './one-line-reason.js';
+import { readPassword } from './password-prompt.js';
 
 interface ChangePasswordFlags {
   username?: string;
@@ -20,26 +14,6 @@ interface ChangePasswordFlags {
 
 /** The environment variable `changepassword --no-input` reads the new password from. */
 const PASSWORD_VARIABLE = 'PORTCULLIS_PASSWORD';
-const QUESTION_SET = 'portcullis-new-password';
-
-/**
- * The questions `changepassword` asks on a terminal (the new password, twice, not echoed). List it with
- * the command among the CLI module's providers; {@link AUTH_COMMANDS} does.
- */
-@QuestionSet({ name: QUESTION_SET })
-export class NewPasswordQuestions {
-  /** The new password, masked. */
-  @Question({ type: 'password', name: 'password', message: 'Password:', mask: '*' })
-  parsePassword(value: string): string {
-    return value;
-  }
-
-  /** The same password again, to catch a typo. */
-  @Question({ type: 'password', name: 'confirmation', message: 'Password (again):', mask: '*' })
-  parseConfirmation(value: string): string {
-    return value;
-  }
-}
 
 /**
  * `changepassword --username alice [--no-input]`: sets a user's password from a shell, without the
@@ -72,24 +46,15 @@ export class ChangePasswordCommand extends CommandRunner {
     const user = await this.users.findByHandle(flags.username);
     if (!user) return failure(`no user ${flags.username}`);
     const handle = String((user as Record<string, unknown>)[this.users.usernameField]);
-    let password: string | undefined;
-    if (flags.input === false) {
-      password = process.env[PASSWORD_VARIABLE];
-      if (!password) return failure(`--no-input needs the new password in ${PASSWORD_VARIABLE}`);
-    } else {
-      if (!this.inquirer || !process.stdin.isTTY) {
-        return failure(
-          `no terminal to ask for the password on: use --no-input and set ${PASSWORD_VARIABLE}`,
-        );
-      }
-      process.stderr.write(`Changing the password of ${handle}.\n`);
-      const answers = await this.inquirer.ask<{ password: string; confirmation: string }>(
-        QUESTION_SET,
-        undefined,
-      );
-      if (answers.password !== answers.confirmation) return failure('the passwords differ');
-      password = answers.password;
-    }
+    const read = await readPassword({
+      input: flags.input,
+      variable: PASSWORD_VARIABLE,
+      inquirer: this.inquirer,
+      noun: 'new password',
+      heading: `Changing the password of ${handle}.`,
+    });
+    if ('failure' in read) return failure(read.failure);
+    const { password } = read;
     try {
       await this.accounts.setPassword(user, password);
     } catch (error) {

@@ -1,17 +1,11 @@
 import { Optional } from '@nestjs/common';
-import {
-  Command,
-  CommandRunner,
-  InquirerService,
-  Option,
-  Question,
-  QuestionSet,
-} from 'nest-commander';
+import { Command, CommandRunner, InquirerService, Option } from 'nest-commander';
 import { AuthException, UsernameTakenException } from '../errors/auth.exception.js';
 import { parseRegistration } from '../http/registration.js';
 import { PasswordPolicy } from '../passwords/password-policy.js';
 import { UserService } from '../users/user.service.js';
 import { oneLineReason } from './one-line-reason.js';
+import { readPassword } from './password-prompt.js';
 
 interface CreateSuperuserFlags {
   username?: string;
@@ -22,26 +16,6 @@ interface CreateSuperuserFlags {
 
 /** The environment variable `createsuperuser --no-input` reads the password from. */
 const PASSWORD_VARIABLE = 'PORTCULLIS_SUPERUSER_PASSWORD';
-const QUESTION_SET = 'portcullis-superuser-password';
-
-/**
- * The questions `createsuperuser` asks on a terminal (a password, twice, not echoed). List it with the
- * command among the CLI module's providers; {@link AUTH_COMMANDS} does.
- */
-@QuestionSet({ name: QUESTION_SET })
-export class SuperuserPasswordQuestions {
-  /** The password, masked. */
-  @Question({ type: 'password', name: 'password', message: 'Password:', mask: '*' })
-  parsePassword(value: string): string {
-    return value;
-  }
-
-  /** The same password again, to catch a typo. */
-  @Question({ type: 'password', name: 'confirmation', message: 'Password (again):', mask: '*' })
-  parseConfirmation(value: string): string {
-    return value;
-  }
-}
 
 /**
  * `createsuperuser --username admin [--email a@x.io] [--no-input]`: creates a user with `isSuperuser`
@@ -87,23 +61,13 @@ export class CreateSuperuserCommand extends CommandRunner {
     if (await this.users.findByHandle(flags.username)) {
       return failure(`a user ${flags.username} already exists`);
     }
-    let password: string | undefined;
-    if (flags.input === false) {
-      password = process.env[PASSWORD_VARIABLE];
-      if (!password) return failure(`--no-input needs the password in ${PASSWORD_VARIABLE}`);
-    } else {
-      if (!this.inquirer || !process.stdin.isTTY) {
-        return failure(
-          `no terminal to ask for the password on: use --no-input and set ${PASSWORD_VARIABLE}`,
-        );
-      }
-      const answers = await this.inquirer.ask<{ password: string; confirmation: string }>(
-        QUESTION_SET,
-        undefined,
-      );
-      if (answers.password !== answers.confirmation) return failure('the passwords differ');
-      password = answers.password;
-    }
+    const read = await readPassword({
+      input: flags.input,
+      variable: PASSWORD_VARIABLE,
+      inquirer: this.inquirer,
+    });
+    if ('failure' in read) return failure(read.failure);
+    const { password } = read;
     const column = this.users.repository.metadata.columns.find((c) => c.propertyName === field);
     try {
       // The registration rules apply: a superuser's handle and password obey the same limits.

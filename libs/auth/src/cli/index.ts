@@ -1,11 +1,13 @@
-import { ChangePasswordCommand, NewPasswordQuestions } from './change-password.command.js';
+import { ChangePasswordCommand } from './change-password.command.js';
 import { CreateApiKeyCommand } from './create-api-key.command.js';
-import { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
+import { CreateSuperuserCommand } from './create-superuser.command.js';
+import { PasswordQuestions } from './password-prompt.js';
 import { GrantCommand } from './grant.command.js';
 
-export { ChangePasswordCommand, NewPasswordQuestions } from './change-password.command.js';
+export { ChangePasswordCommand } from './change-password.command.js';
 export { CreateApiKeyCommand } from './create-api-key.command.js';
-export { CreateSuperuserCommand, SuperuserPasswordQuestions } from './create-superuser.command.js';
+export { CreateSuperuserCommand } from './create-superuser.command.js';
+export { PasswordQuestions } from './password-prompt.js';
 export { GrantCommand } from './grant.command.js';
 
 /**
@@ -23,7 +25,6 @@ export const AUTH_COMMANDS = [
   CreateApiKeyCommand,
   GrantCommand,
   CreateSuperuserCommand,
-  SuperuserPasswordQuestions,
+  PasswordQuestions,
   ChangePasswordCommand,
-  NewPasswordQuestions,
 ];
