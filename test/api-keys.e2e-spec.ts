@@ -259,7 +259,15 @@ describe.each(ADAPTERS)('API keys on %s', (adapter) => {
     expect(after.body).toEqual(INVALID_KEY);
     expect((await withHeader(key)).body).toEqual(after.body);
     await http().delete(`/auth/api-keys/${id}`).set('Authorization', owner.auth).expect(404);
-    await http().delete('/auth/api-keys/no-such-key').set('Authorization', owner.auth).expect(404);
+    const unknown = await http()
+      .delete('/auth/api-keys/no-such-key')
+      .set('Authorization', owner.auth)
+      .expect(404);
+    expect(unknown.body).toEqual({
+      statusCode: 404,
+      error: 'not_found',
+      message: 'No such API key.',
+    });
     expect((await rows().findOneByOrFail({ id })).revokedAt).toBeInstanceOf(Date);
     const list = await http().get('/auth/api-keys').set('Authorization', owner.auth).expect(200);
     expect(list.body).toEqual([]);

@@ -194,7 +194,15 @@ describe.each(ADAPTERS)('sessions and refresh tokens on %s', (adapter) => {
       .set('Authorization', `Bearer ${stranger.access_token}`)
       .expect(404);
     await me(second.body.access_token).expect(200);
-    await http().delete('/auth/sessions/not-a-session').set('Authorization', auth).expect(404);
+    const unknown = await http()
+      .delete('/auth/sessions/not-a-session')
+      .set('Authorization', auth)
+      .expect(404);
+    expect(unknown.body).toEqual({
+      statusCode: 404,
+      error: 'not_found',
+      message: 'No such session.',
+    });
 
     await http().delete(`/auth/sessions/${otherSession.id}`).set('Authorization', auth).expect(204);
     expect((await me(second.body.access_token)).body.error).toBe('token_revoked');

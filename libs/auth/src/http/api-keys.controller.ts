@@ -7,7 +7,6 @@ import {
   HttpCode,
   HttpStatus,
   Injectable,
-  NotFoundException,
   Param,
   Post,
   Req,
@@ -22,6 +21,7 @@ import {
   AuthException,
   ValidationFailedException,
   type ValidationProblem,
+  ResourceNotFoundException,
 } from '../errors/auth.exception.js';
 import { LoginRequiredGuard } from '../guards/login-required.guard.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
@@ -152,7 +152,7 @@ export class ApiKeysController {
   ): Promise<void> {
     this.refuseKeyHolders(request);
     if (!(await this.keys.revokeKey(this.users.idOf(user), id))) {
-      throw new NotFoundException('No such API key.');
+      throw new ResourceNotFoundException('No such API key.');
     }
   }
 

@@ -7,7 +7,6 @@ import {
   HttpCode,
   Inject,
   Injectable,
-  NotFoundException,
   Param,
   Post,
   Req,
@@ -31,7 +30,7 @@ import { PasswordPolicy } from '../passwords/password-policy.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
-import { TooManyAttemptsException } from '../errors/auth.exception.js';
+import { TooManyAttemptsException, ResourceNotFoundException } from '../errors/auth.exception.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import { clientAddress } from '../throttle/client-address.js';
@@ -182,7 +181,7 @@ export class AuthController {
   @UseGuards(LoginRequiredGuard)
   async endSession(@CurrentUser() user: object, @Param('id') id: string): Promise<void> {
     const session = await this.sessions.findForUser(this.users.idOf(user), id);
-    if (!session || session.revokedAt) throw new NotFoundException('No such session.');
+    if (!session || session.revokedAt) throw new ResourceNotFoundException('No such session.');
     await this.sessions.end(session.id, 'revoked');
   }
 
