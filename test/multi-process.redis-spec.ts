@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +13,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database.j
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a different horse battery staple';
+const ROOT = join(import.meta.dirname, '..');
 
 /**
  * Two instances of the example app on different ports, one PostgreSQL database and one Redis, as a
@@ -22,12 +26,13 @@ describe('two processes sharing PostgreSQL and Redis', () => {
   let first: ExampleProcess;
   let second: ExampleProcess;
   const keyPrefix = `pcs-test-${randomBytes(6).toString('hex')}:`;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     ensureBuilt();
     database = await createTestDatabase('postgres');
     redis = new Redis(REDIS_URL);
-    const env = {
+    env = {
       DATABASE_URL: database.url,
       REDIS_URL,
       REDIS_KEY_PREFIX: keyPrefix,
@@ -119,6 +124,25 @@ describe('two processes sharing PostgreSQL and Redis', () => {
     });
     expect(revoked.status).toBe(204);
     await within(1000, async () => (await me(first.url, `Bearer ${key}`)).status === 401);
+  });
+
+  it('refuses, within 1 s, the sessions a changepassword command run elsewhere has ended', async () => {
+    const issued = await login(second.url, 'alice', PASSWORD);
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    expect((await me(first.url, `Bearer ${token}`)).status).toBe(200);
+    const command = spawnSync(
+      process.execPath,
+      ['dist/cli.js', 'changepassword', '--username', 'alice', '--no-input'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env, PORTCULLIS_PASSWORD: NEW_PASSWORD },
+        encoding: 'utf8',
+      },
+    );
+    expect(command.status, command.stderr).toBe(0);
+    await within(1000, async () => (await me(first.url, `Bearer ${token}`)).status === 401);
+    expect((await me(second.url, `Bearer ${token}`)).status).toBe(401);
+    expect((await login(first.url, 'alice', NEW_PASSWORD)).status).toBe(200);
   });
 
   it('counts 200 concurrent failed logins for one handle, split across both, in one Redis counter', async () => {

@@ -10,12 +10,15 @@ import { AuthConfigurationError } from '../errors/auth.exception.js';
 /**
  * Settings for a connection Portcullis opens itself (`redis` given as a URL): a command waits at most
  * `commandTimeout` and is not queued while disconnected, so a Redis outage answers 503 at once instead
- * of holding requests.
+ * of holding requests. A command that timed out is not sent again after a reconnect: its request has
+ * already been answered 503, and a replayed throttle hit would count a login attempt twice (a user who
+ * retried through a hung Redis would find their budget spent once it is back).
  */
 const OWNED_CLIENT_OPTIONS: RedisOptions = {
   commandTimeout: 1000,
   maxRetriesPerRequest: 1,
   enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
   connectTimeout: 2000,
 };
 
@@ -54,7 +57,8 @@ export class AuthRedis implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.client || !this.owned) return;
-    this.client.disconnect();
+    // QUIT lets replies still due arrive first (a command's last revocation message is delivered).
+    await this.client.quit().catch(() => this.client?.disconnect());
   }
 }
 
