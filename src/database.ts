@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { EXAMPLE_APP_MIGRATIONS } from './migrations/index.js';
+import { DropTimedOutConnectionSubscriber } from './drop-timed-out-connection.subscriber.js';
+import { TimeoutAwareLogger } from './timeout-aware.logger.js';
 
 /** Where the example app keeps its data when DATABASE_URL is not set. */
 export const DEFAULT_DATABASE_URL = 'sqlite:data/portcullis.sqlite';
@@ -64,9 +66,12 @@ export function databaseOptionsFromUrl(
       url: url.replace(/^mariadb:/, 'mysql:'),
       charset: 'utf8mb4_unicode_ci',
       connectTimeout: timeoutMs,
-      // mysql2 gives up on a query after maxQueryExecutionTime when enableQueryTimeout is on.
+      // mysql2 gives up on a query after maxQueryExecutionTime when enableQueryTimeout is on; the
+      // subscriber then closes that connection, the logger leaves parameters out of the warning.
       maxQueryExecutionTime: timeoutMs,
       enableQueryTimeout: true,
+      subscribers: [DropTimedOutConnectionSubscriber],
+      logger: new TimeoutAwareLogger(),
     };
   }
   throw new Error(

@@ -65,13 +65,18 @@ interface ThrottleCommands {
  * Redis errors are not caught: when Redis cannot be reached every method rejects, and the login throttle
  * answers 503 rather than letting attempts through uncounted. How soon that happens is the client's
  * choice: with ioredis' defaults a command waits in the offline queue through up to 20 reconnection
- * attempts, so consider `enableOfflineQueue: false` or a `commandTimeout`.
+ * attempts, so consider `enableOfflineQueue: false` or a `commandTimeout`, and with a
+ * `commandTimeout` also `autoResendUnfulfilledCommands: false`, or hits that timed out are replayed
+ * when Redis is back and count those attempts twice.
  *
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
  *
- * const redis = new Redis(process.env.REDIS_URL!, { commandTimeout: 1_000 });
+ * const redis = new Redis(process.env.REDIS_URL!, {
+ *   commandTimeout: 1_000,
+ *   autoResendUnfulfilledCommands: false,
+ * });
  * AuthModule.forRoot({ throttle: { store: new RedisThrottleStore(redis) } });
  * ```
  */
