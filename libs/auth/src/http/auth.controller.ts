@@ -30,6 +30,7 @@ import { PasswordPolicy } from '../passwords/password-policy.js';
 import { AccountService } from '../users/account.service.js';
 import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
+import { inTransaction } from '../database/in-transaction.js';
 import { TooManyAttemptsException, ResourceNotFoundException } from '../errors/auth.exception.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
@@ -108,11 +109,15 @@ export class AuthController {
       handle: this.users.normalizeHandle(input.handle),
       email: field === 'email' ? this.users.normalizeHandle(input.handle) : input.email,
     });
-    const user = await this.users.createUser(fields as { password: string });
-    for (const group of this.options.defaultGroups) {
-      await this.permissions.ensureGroup(group);
-      await this.permissions.addToGroup(this.users.idOf(user), group);
-    }
+    for (const group of this.options.defaultGroups) await this.permissions.ensureGroup(group);
+    // One commit: an outage half-way must not leave a user without their default groups.
+    const user = await inTransaction(this.users.repository.manager.dataSource, async (manager) => {
+      const created = await this.users.createUser(fields as { password: string }, manager);
+      for (const group of this.options.defaultGroups) {
+        await this.permissions.addToGroup(this.users.idOf(created), group, manager);
+      }
+      return created;
+    });
     this.events.emit({
       type: 'user.registered',
       userId: this.users.idOf(user),

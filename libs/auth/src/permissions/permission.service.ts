@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, In, ObjectLiteral, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, ObjectLiteral, Repository } from 'typeorm';
 import { ValidationFailedException } from '../errors/auth.exception.js';
 import { isGroupName, isPermissionCodename } from './permission-codename.js';
 import {
@@ -102,10 +102,13 @@ export class PermissionService {
     this.changed(userId);
   }
 
-  /** Puts a user in a group. */
-  async addToGroup(userId: string, groupName: string): Promise<void> {
+  /** Puts a user in a group; through `manager` when given, to make it part of a transaction. */
+  async addToGroup(userId: string, groupName: string, manager?: EntityManager): Promise<void> {
     assertGroup(groupName);
-    await insertIgnoringDuplicates(this.userGroups, [{ userId, groupName }]);
+    await insertIgnoringDuplicates(
+      manager ? manager.withRepository(this.userGroups) : this.userGroups,
+      [{ userId, groupName }],
+    );
     this.changed(userId);
   }
 

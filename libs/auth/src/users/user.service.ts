@@ -136,8 +136,9 @@ export class UserService<TUser extends object = AuthUser> {
    * @throws UsernameTakenException when the handle is already registered (including a concurrent
    * registration of the same handle, caught by the unique index).
    * @throws ValidationFailedException when the handle is empty or the password is too long.
+   * @param manager inserts through it when given, to make the insert part of a transaction.
    */
-  async createUser(input: CreateUserInput<TUser>): Promise<TUser> {
+  async createUser(input: CreateUserInput<TUser>, manager?: EntityManager): Promise<TUser> {
     const { password, ...fields } = input;
     const rawHandle = (fields as Record<string, unknown>)[this.usernameField];
     if (typeof rawHandle !== 'string' || this.normalizeHandle(rawHandle).length === 0) {
@@ -152,7 +153,8 @@ export class UserService<TUser extends object = AuthUser> {
       passwordHash,
     } as unknown as TUser);
     try {
-      await this.repository.insert(entity as never);
+      const repository = manager ? manager.withRepository(this.repository) : this.repository;
+      await repository.insert(entity as never);
     } catch (error) {
       if (isUniqueViolation(error)) throw new UsernameTakenException();
       throw error;
