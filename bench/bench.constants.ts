@@ -9,6 +9,18 @@
  */
 export const BENCH_JWT_SECRET = 'portcullis-bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
+/** The `iss` and `aud` Portcullis writes and requires in the bench app, and the bench's own tokens carry. */
+export const BENCH_JWT_CLAIMS = {
+  issuer: 'portcullis-bench',
+  audience: 'portcullis-bench',
+} as const;
+
+/** The API key pepper: set explicitly, since it cannot be derived from the asymmetric keys of the ring. */
+export const BENCH_API_KEY_PEPPER = 'portcullis-bench-api-key-pepper-0123456789-abcdefghijklmn';
+
+/** The permission the `@Permissions` row requires; the bench account holds it directly. */
+export const BENCH_PERMISSION = 'notes.read';
+
 /** The account the Basic row and the login storm use; it is created when the bench app boots. */
 export const BENCH_USER = {
   username: 'bench-user',

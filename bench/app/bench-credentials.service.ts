@@ -1,8 +1,21 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { SessionService, TokenService, User, UserService } from 'portcullis';
-import { BENCH_USER } from '../bench.constants.js';
+import {
+  ApiKeyService,
+  PermissionService,
+  SessionService,
+  TokenService,
+  User,
+  UserService,
+} from 'portcullis';
+import {
+  BENCH_JWT_CLAIMS,
+  BENCH_PERMISSION,
+  BENCH_TOKEN_TTL_SECONDS,
+  BENCH_USER,
+} from '../bench.constants.js';
 import type { CredentialName } from '../bench-rows.js';
+import { signAsymmetricAccessToken, type AsymmetricBenchAlgorithm } from './bench-jwt-keys.js';
 import type { DocsJwtPayload } from './docs-recipes/docs-jwt.strategy.js';
 
 /** Request headers that carry one credential. */
@@ -22,6 +35,8 @@ export class BenchCredentialsService implements OnApplicationBootstrap {
     private readonly sessions: SessionService,
     private readonly tokens: TokenService,
     private readonly jwt: JwtService,
+    private readonly apiKeys: ApiKeyService<User>,
+    private readonly permissions: PermissionService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,6 +46,8 @@ export class BenchCredentialsService implements OnApplicationBootstrap {
         username: BENCH_USER.username,
         password: BENCH_USER.password,
       }));
+    // Held directly, not as a superuser: a superuser skips the permission lookup being measured.
+    await this.permissions.grantToUser(this.users.idOf(this.benchUser), BENCH_PERMISSION);
   }
 
   /** One set of headers per credential name; a total map, so a new name cannot be forgotten. */
@@ -39,10 +56,23 @@ export class BenchCredentialsService implements OnApplicationBootstrap {
     const subject = this.users.idOf(user);
     const basic = Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64');
     const docsPayload: DocsJwtPayload = { sub: subject, username: user.username };
+    const session = await this.sessions.start(subject);
+    const asymmetric = (algorithm: AsymmetricBenchAlgorithm) => ({
+      authorization: `Bearer ${signAsymmetricAccessToken(algorithm, {
+        sub: subject,
+        sid: session.sessionId,
+        iss: BENCH_JWT_CLAIMS.issuer,
+        aud: BENCH_JWT_CLAIMS.audience,
+        ttlSeconds: BENCH_TOKEN_TTL_SECONDS,
+      })}`,
+    });
+    const { key } = await this.apiKeys.createKey(subject, { label: 'bench' });
     return {
-      portcullisJwt: {
-        authorization: `Bearer ${(await this.sessions.start(subject)).access_token}`,
-      },
+      portcullisJwt: { authorization: `Bearer ${session.access_token}` },
+      portcullisJwtRs256: asymmetric('RS256'),
+      portcullisJwtEs256: asymmetric('ES256'),
+      portcullisJwtEdDsa: asymmetric('EdDSA'),
+      portcullisApiKey: { authorization: `Bearer ${key}` },
       portcullisBasic: { authorization: `Basic ${basic}` },
       docsJwt: { authorization: `Bearer ${await this.jwt.signAsync(docsPayload)}` },
     };

@@ -1,4 +1,4 @@
-import { Controller, Get, Type, UseGuards } from '@nestjs/common';
+import { Controller, Get, Type } from '@nestjs/common';
 import { BENCH_PAYLOAD } from '../bench.constants.js';
 import { BENCH_ROWS } from '../bench-rows.js';
 import { ROW_GUARDS } from './row-guards.js';
@@ -16,8 +16,7 @@ export function rowControllers(): Type[] {
         return BENCH_PAYLOAD;
       }
     }
-    const guard = ROW_GUARDS[row.id];
-    if (guard) UseGuards(guard)(RowController);
+    ROW_GUARDS[row.id]?.(RowController);
     // Nest names controllers in errors and route logs; give each its row's name.
     Object.defineProperty(RowController, 'name', { value: `Row_${row.id.replace(/\W/g, '_')}` });
     return RowController;

@@ -1,19 +1,30 @@
-import type { CanActivate, Type } from '@nestjs/common';
-import { AuthGuard } from 'portcullis';
+import { applyDecorators, UseGuards } from '@nestjs/common';
+import { AuthGuard, Permissions } from 'portcullis';
+import { BENCH_PERMISSION } from '../bench.constants.js';
 import type { RowId } from '../bench-rows.js';
 import { DocsJwtGuard } from './docs-recipes/docs-jwt.strategy.js';
 import { JwtServiceGuard } from './docs-recipes/jwt-service.guard.js';
 import { NoopGuard } from './noop.guard.js';
 
 /**
- * The guard in front of each row's route, or null for none. A total map over the row ids, so a row
- * added to the table without a guard here fails to compile instead of measuring the wrong thing.
+ * What protects each row's route (`UseGuards(...)`, plus route metadata such as `@Permissions`),
+ * written the way an application writes it, or null for nothing. A total map over the row ids, so a
+ * row added to the table without an entry here fails to compile instead of measuring the wrong thing.
  */
-export const ROW_GUARDS: Record<RowId, Type<CanActivate> | null> = {
+export const ROW_GUARDS: Record<RowId, ClassDecorator | null> = {
   unprotected: null,
-  'noop-guard': NoopGuard,
-  'portcullis-jwt-hs256': AuthGuard,
-  'portcullis-basic': AuthGuard,
-  'docs-passport-jwt': DocsJwtGuard,
-  'docs-jwt-service': JwtServiceGuard,
+  'noop-guard': UseGuards(NoopGuard),
+  'portcullis-jwt-hs256': UseGuards(AuthGuard),
+  'portcullis-jwt-rs256': UseGuards(AuthGuard),
+  'portcullis-jwt-es256': UseGuards(AuthGuard),
+  'portcullis-jwt-eddsa': UseGuards(AuthGuard),
+  'portcullis-api-key': UseGuards(AuthGuard),
+  // @Permissions adds PermissionsGuard after AuthGuard, as DESIGN.md's NotesController has it.
+  'portcullis-jwt-permissions': applyDecorators(
+    UseGuards(AuthGuard),
+    Permissions(BENCH_PERMISSION),
+  ),
+  'portcullis-basic': UseGuards(AuthGuard),
+  'docs-passport-jwt': UseGuards(DocsJwtGuard),
+  'docs-jwt-service': UseGuards(JwtServiceGuard),
 };

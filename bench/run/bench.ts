@@ -63,7 +63,8 @@ async function runBenchmark(config: BenchConfig): Promise<BenchRun> {
               `${sample.logins.requestsPerSecond.toFixed(1)} logins/s vs ` +
               `${sample.rawArgon2.perSecond.toFixed(1)} raw verifies/s, ` +
               `GET p99 ${sample.probe.p99Ms.toFixed(1)} ms (max ${sample.probe.maxMs.toFixed(0)}), ` +
-              `event-loop delay p99 ${sample.eventLoopDelay.p99Ms.toFixed(1)} ms`,
+              `event-loop delay p99 ${sample.eventLoopDelay.p99Ms.toFixed(1)} ms` +
+              (sample.logins.failed ? `, ${sample.logins.failed} logins FAILED` : ''),
           );
         }
       }

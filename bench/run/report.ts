@@ -288,6 +288,15 @@ export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
         .join(', ')}.`,
     );
   }
+  const failingStorms = summary.storm.filter((storm) => storm.failed > 0);
+  if (failingStorms.length > 0) {
+    lines.push(
+      '',
+      `**Warning:** non-2xx answers or socket errors in the login storm: ${failingStorms
+        .map((storm) => `${storm.adapter} (${storm.failed})`)
+        .join(', ')}.`,
+    );
+  }
   if (summary.storm.length > 0) {
     lines.push(
       '',

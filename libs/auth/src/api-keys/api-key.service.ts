@@ -58,6 +58,13 @@ export class ApiKeyService<TUser extends object = AuthUser>
   /** The key format in use (prefix, checksum). */
   readonly format: ApiKeyFormat;
   private readonly verified: LRUCache<string, ApiKey>;
+  /**
+   * Keys already checked against a record of {@link ApiKeyService.verified}, by the exact key string,
+   * so a key seen before costs a lookup instead of an HMAC. An entry counts only while that same
+   * record object is still the cached one: revocation, the cache's TTL and the rule for failing
+   * revocation reads apply to it unchanged.
+   */
+  private readonly checkedKeys: LRUCache<string, ApiKey>;
   private readonly lastUsedWrites: LRUCache<string, number>;
   private timer?: NodeJS.Timeout;
   private lastRevocationRead = Date.now();
@@ -75,6 +82,7 @@ export class ApiKeyService<TUser extends object = AuthUser>
     this.format = new ApiKeyFormat(options.apiKeys.prefix);
     const { cacheMax, cacheTtl } = options.apiKeys;
     this.verified = new LRUCache({ max: cacheMax, ttl: Math.max(cacheTtl, 1) * 1000 });
+    this.checkedKeys = new LRUCache({ max: cacheMax });
     this.lastUsedWrites = new LRUCache({ max: cacheMax });
   }
 
@@ -156,17 +164,42 @@ export class ApiKeyService<TUser extends object = AuthUser>
    * TokenExpiredException.
    */
   async authenticate(candidate: string): Promise<[TUser, ApiKeyInfo]> {
+    return this.verifyKey(candidate);
+  }
+
+  /**
+   * {@link ApiKeyService.authenticate}, answered without a promise when nothing needs a read (a key
+   * already checked against its cached record, whose owner is cached), so the guard can let the
+   * request through in the same tick. Revocation, expiry and the owner's active state are checked
+   * every time. Failures are thrown, possibly synchronously.
+   */
+  verifyKey(candidate: string): [TUser, ApiKeyInfo] | Promise<[TUser, ApiKeyInfo]> {
+    const checked = this.checkedKeys.get(candidate);
+    if (checked && this.cachedRecord(checked.id) === checked) return this.ownerOf(checked);
     const parts = this.format.parse(candidate);
     if (!parts) throw new InvalidTokenException('The API key is invalid.');
-    const record = await this.lookup(parts.id);
-    if (!record || !this.matches(record, parts.secret) || record.revokedAt !== null) {
-      throw new InvalidTokenException('The API key is invalid.');
-    }
+    return this.lookup(parts.id).then((record) => {
+      if (!record || !this.matches(record, parts.secret) || record.revokedAt !== null) {
+        throw new InvalidTokenException('The API key is invalid.');
+      }
+      if (this.verified.peek(record.id) === record) this.checkedKeys.set(candidate, record);
+      return this.ownerOf(record);
+    });
+  }
+
+  /** The owner of a key whose secret matched, once expiry and the owner's state are checked. */
+  private ownerOf(record: ApiKey): [TUser, ApiKeyInfo] | Promise<[TUser, ApiKeyInfo]> {
     if (record.expiresAt !== null && record.expiresAt.getTime() <= Date.now()) {
       throw new TokenExpiredException('The API key has expired.');
     }
     const ownerId = this.users.parseId(record.userId);
-    const owner = ownerId === undefined ? null : await this.userCache.get(ownerId);
+    if (ownerId === undefined) throw new InvalidTokenException('The API key is invalid.');
+    const cached = this.userCache.peek(ownerId);
+    if (cached) return this.accept(record, cached);
+    return this.userCache.get(ownerId).then((owner) => this.accept(record, owner));
+  }
+
+  private accept(record: ApiKey, owner: TUser | null): [TUser, ApiKeyInfo] {
     if (!owner || (owner as AuthUser).isActive === false) {
       throw new InvalidTokenException('The API key is invalid.');
     }
@@ -174,14 +207,20 @@ export class ApiKeyService<TUser extends object = AuthUser>
     return [owner, { strategy: 'api-key', keyId: record.id, scopes: [...record.scopes] }];
   }
 
-  private async lookup(id: string): Promise<ApiKey | null> {
-    // While the reads of revoked keys keep failing, a cached key may have been revoked elsewhere: ask
-    // the database (which, being down, makes this a 503) instead of trusting the cache.
+  /**
+   * The cached record of a key, unless the reads of revoked keys keep failing: then a cached key may
+   * have been revoked elsewhere, and the database (which, being down, makes this a 503) is asked instead.
+   */
+  private cachedRecord(id: string): ApiKey | undefined {
     const interval = this.options.revocationSyncInterval;
     const stale =
       this.timer !== undefined &&
       Date.now() - this.lastRevocationRead > revocationReadDeadline(interval);
-    const cached = stale ? undefined : this.verified.get(id);
+    return stale ? undefined : this.verified.get(id);
+  }
+
+  private async lookup(id: string): Promise<ApiKey | null> {
+    const cached = this.cachedRecord(id);
     if (cached) return cached;
     const record = await this.keys.findOneBy({ id });
     if (record && record.revokedAt === null) this.verified.set(id, record);

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ExternalIssuers } from '../tokens/external-issuers.js';
@@ -44,6 +45,44 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * revocation cannot be checked.
    */
   async authenticatePayload(payload: Record<string, unknown>): Promise<[TUser, AccessTokenInfo]> {
+    return this.checkPayload(payload);
+  }
+
+  /**
+   * Verifies a raw access token end to end: signature and registered claims ({@link KeyRing}), then
+   * {@link JwtBackend.authenticatePayload}; or, for a configured external issuer, its JWKS and the
+   * mapping of its subject claim to a local user. Also usable outside HTTP (WebSockets, queues).
+   *
+   * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
+   */
+  async authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
+    return this.verifyToken(token);
+  }
+
+  /**
+   * {@link JwtBackend.authenticateToken}, answered without a promise when nothing needs a read (a
+   * Portcullis token whose user is cached), so the guard can let the request through in the same
+   * tick. Every check still runs: the signature (or the exact-token cache of verified signatures),
+   * the claims, the revocation registry and the user's active state. Failures are thrown, possibly
+   * synchronously.
+   */
+  verifyToken(token: string): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> {
+    const issuer = this.external.issuerOf(token);
+    if (!issuer) return this.checkPayload(this.tokens.verifyAccessToken(token));
+    return this.authenticateExternal(token, issuer);
+  }
+
+  /**
+   * True when this exact token was verified before and is still remembered (expired or not): it is a
+   * compact JWS, which lets the bearer strategy recognise it without scanning it again.
+   */
+  remembers(token: string): boolean {
+    return this.tokens.remembers(token);
+  }
+
+  private checkPayload(
+    payload: Record<string, unknown>,
+  ): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> {
     if (
       payload === null ||
       typeof payload !== 'object' ||
@@ -57,36 +96,37 @@ export class JwtBackend<TUser extends object = AuthUser> {
       throw new InvalidTokenException();
     }
     if (this.revoked.isRevoked(payload.sid)) throw new TokenRevokedException();
+    const info: AccessTokenInfo = { strategy: 'jwt', sessionId: payload.sid, tokenId: payload.jti };
     const id = this.users.parseId(payload.sub);
-    const user = id === undefined ? null : await this.cache.get(id);
-    if (!user || (user as AuthUser).isActive === false) throw new InvalidTokenException();
-    return [user, { strategy: 'jwt', sessionId: payload.sid, tokenId: payload.jti }];
+    if (id === undefined) throw new InvalidTokenException();
+    const cached = this.cache.peek(id);
+    if (cached) return activeUser(cached, info);
+    return this.cache.get(id).then((user) => activeUser(user, info));
   }
 
-  /**
-   * Verifies a raw access token end to end: signature and registered claims ({@link KeyRing}), then
-   * {@link JwtBackend.authenticatePayload}; or, for a configured external issuer, its JWKS and the
-   * mapping of its subject claim to a local user. Also usable outside HTTP (WebSockets, queues).
-   *
-   * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
-   */
-  async authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
-    const issuer = this.external.issuerOf(token);
-    if (!issuer) return this.authenticatePayload(this.tokens.verifyAccessToken(token));
+  private async authenticateExternal(
+    token: string,
+    issuer: ResolvedExternalIssuer,
+  ): Promise<[TUser, AccessTokenInfo]> {
     const payload = await this.external.verify(token, issuer);
     const subject = payload[issuer.subjectClaim];
     const user =
       typeof subject === 'string' && subject.length > 0
         ? await this.users.findByField(issuer.userField, subject)
         : null;
-    if (!user || (user as AuthUser).isActive === false) throw new InvalidTokenException();
-    return [
-      user,
-      {
-        strategy: 'jwt',
-        issuer: issuer.issuer,
-        tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
-      },
-    ];
+    return activeUser(user, {
+      strategy: 'jwt',
+      issuer: issuer.issuer,
+      tokenId: typeof payload.jti === 'string' ? payload.jti : undefined,
+    });
   }
+}
+
+/** The user and the token's info, when there is an active user. */
+function activeUser<TUser extends object>(
+  user: TUser | null,
+  info: AccessTokenInfo,
+): [TUser, AccessTokenInfo] {
+  if (!user || (user as AuthUser).isActive === false) throw new InvalidTokenException();
+  return [user, info];
 }

@@ -8,16 +8,17 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY, LOGIN_REQUIRED_KEY, OPTIONAL_AUTH_KEY } from '../auth.constants.js';
-import { AUTH_RESOLVED_OPTIONS, AUTHENTICATED_BY } from '../auth.internal-constants.js';
+import { AUTH_RESOLVED_OPTIONS, AUTHENTICATED_REQUESTS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import type { LoginRequiredOptions } from '../decorators/login-required.decorator.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, NotAuthenticatedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
-import { RequestAuthenticator } from './request-authenticator.js';
+import { AuthenticationOutcome, RequestAuthenticator } from './request-authenticator.js';
+import { RouteMetadata } from './route-metadata.js';
 import { safeRedirectPath } from './safe-redirect-path.js';
 
-type GuardedRequest = AuthRequest & { [AUTHENTICATED_BY]?: string };
+type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /**
  * Requires a logged-in user. Tries the configured strategies in order (default `jwt`, `basic`); the
@@ -39,13 +40,27 @@ type GuardedRequest = AuthRequest & { [AUTHENTICATED_BY]?: string };
  */
 @Injectable()
 export class LoginRequiredGuard implements CanActivate {
+  /** `@Public()` and `@OptionalAuth()` of each route. */
+  private readonly routeMarks = new RouteMetadata((context) => {
+    const targets = [context.getHandler(), context.getClass()];
+    return {
+      public: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets) === true,
+      optional: this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_KEY, targets) === true,
+    };
+  });
+
   constructor(
     protected readonly reflector: Reflector,
     protected readonly authenticator: RequestAuthenticator,
     @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Answers without a promise when the deciding strategy needed no read (a token or key seen before,
+   * its user cached), so Nest runs the handler in the same tick; otherwise a promise. Failures are
+   * thrown either way, and Nest answers them alike.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Portcullis protects HTTP routes; other transports must opt out explicitly with @Public().
     if (context.getType() !== 'http') return this.isPublic(context);
     if (this.isPublic(context)) return true;
@@ -55,18 +70,32 @@ export class LoginRequiredGuard implements CanActivate {
   /**
    * Authenticates the request whatever its route metadata says (`@Public()` included), as
    * `PermissionsGuard` needs before it checks permissions. With `optional`, anonymous callers pass.
+   * Like {@link LoginRequiredGuard.canActivate}, it answers without a promise when it can; `await` it.
    */
-  async authenticate(context: ExecutionContext, optional = false): Promise<boolean> {
+  authenticate(context: ExecutionContext, optional = false): boolean | Promise<boolean> {
     const http = context.switchToHttp();
-    const request = http.getRequest<GuardedRequest>();
-    if (request[AUTHENTICATED_BY] === 'user') return true;
+    const request = http.getRequest<AuthRequest>();
+    if (AUTHENTICATED_REQUESTS.has(request)) return true;
+    const outcome = this.authenticator.authenticate(request, this.options.strategies);
+    return outcome instanceof Promise
+      ? outcome.then((settled) => this.settle(context, http, request, settled, optional))
+      : this.settle(context, http, request, outcome, optional);
+  }
+
+  /** Puts the user on the request, or throws the answer for a caller without one. */
+  private settle(
+    context: ExecutionContext,
+    http: HttpArgumentsHost,
+    request: AuthRequest,
+    outcome: AuthenticationOutcome,
+    optional: boolean,
+  ): boolean {
     const order = this.options.strategies;
-    const outcome = await this.authenticator.authenticate(request, order);
     this.authenticator.finish(http.getResponse(), outcome);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
       request.authInfo = outcome.info;
-      request[AUTHENTICATED_BY] = 'user';
+      AUTHENTICATED_REQUESTS.add(request);
       return true;
     }
     if (outcome.kind === 'none' && optional) return true;
@@ -79,22 +108,12 @@ export class LoginRequiredGuard implements CanActivate {
 
   /** True when `@OptionalAuth()` is on the handler or its controller. */
   protected isOptional(context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_KEY, [
-        context.getHandler(),
-        context.getClass(),
-      ]) === true
-    );
+    return this.routeMarks.of(context).optional;
   }
 
   /** True when `@Public()` is on the handler or its controller. */
   protected isPublic(context: ExecutionContext): boolean {
-    return (
-      this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-        context.getHandler(),
-        context.getClass(),
-      ]) === true
-    );
+    return this.routeMarks.of(context).public;
   }
 
   /** The 401 for a request that no strategy recognised. */

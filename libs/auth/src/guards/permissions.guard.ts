@@ -9,6 +9,7 @@ import { quoted } from '../strategies/authorization-header.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 import { RequestAuthenticator } from './request-authenticator.js';
+import { RouteMetadata } from './route-metadata.js';
 
 /**
  * Checks `@Permissions()` (applied by that decorator). It authenticates the request first, whatever the
@@ -26,14 +27,27 @@ export class PermissionsGuard implements CanActivate {
     protected readonly authenticator: RequestAuthenticator,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const requirements = [context.getClass(), context.getHandler()]
+  /** The `@Permissions()` requirements of each route: the controller's, then the handler's. */
+  private readonly routeRequirements = new RouteMetadata((context) =>
+    [context.getClass(), context.getHandler()]
       .map((target) =>
         this.reflector.get<PermissionRequirement | undefined>(PERMISSIONS_KEY, target),
       )
-      .filter((requirement): requirement is PermissionRequirement => requirement !== undefined);
+      .filter((requirement): requirement is PermissionRequirement => requirement !== undefined),
+  );
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const requirements = this.routeRequirements.of(context);
     if (requirements.length === 0) return true;
-    await this.login.authenticate(context);
+    return this.check(context, requirements);
+  }
+
+  private async check(
+    context: ExecutionContext,
+    requirements: readonly PermissionRequirement[],
+  ): Promise<boolean> {
+    const authenticated = this.login.authenticate(context);
+    if (authenticated instanceof Promise) await authenticated;
     const request = context.switchToHttp().getRequest<AuthRequest>();
     // A resolver that cannot reach the database answers 503 here, whatever filters the app has.
     const held = await this.resolver

@@ -4,7 +4,7 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest, StrategyVerdict } from '../strategies/credential-strategy.interface.js';
 import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
 
 /** What trying an ordered list of strategies on a request came to. */
@@ -27,22 +27,22 @@ export class RequestAuthenticator {
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
   ) {}
 
-  async authenticate(
+  /**
+   * Tries the strategies in `order`. A strategy with a direct path (`verifyDirectly`) decides without Passport's protocol, and the outcome
+   * comes without a promise when it needed no read, so a guard can let the request through in the
+   * same tick; the others run Passport's protocol.
+   */
+  authenticate(
     request: AuthRequest,
     order: readonly string[],
-  ): Promise<AuthenticationOutcome> {
+  ): AuthenticationOutcome | Promise<AuthenticationOutcome> {
     for (const name of order) {
       const strategy = this.registry.get(name);
       if (!strategy.hasCredential(request)) continue;
-      return runStrategy(strategy, request).catch((error: unknown) => {
-        // A strategy that could not reach the database or Redis cannot vouch for the credential:
-        // a 503, never a 500 with the driver's message, and never a pass.
-        const answered = asServiceUnavailable(error);
-        if (answered === error) throw error;
-        return { kind: 'failure', exception: answered as AuthException, strategy: name };
-      });
+      if (strategy.verifyDirectly) return runDirectly(strategy, request);
+      return runStrategy(strategy, request).catch((error: unknown) => outageOrThrow(error, name));
     }
-    return { kind: 'none' };
+    return NO_CREDENTIAL;
   }
 
   /**
@@ -87,6 +87,54 @@ export class RequestAuthenticator {
   setHeader(response: unknown, name: string, value: string): void {
     this.adapterHost.httpAdapter.setHeader(response, name, value);
   }
+}
+
+const NO_CREDENTIAL: AuthenticationOutcome = Object.freeze({ kind: 'none' });
+
+/**
+ * A strategy that could not reach the database or Redis cannot vouch for the credential: a 503, never
+ * a 500 with the driver's message, and never a pass. Any other error is a bug and propagates.
+ */
+function outageOrThrow(error: unknown, strategy: string): AuthenticationOutcome {
+  const answered = asServiceUnavailable(error);
+  if (answered === error) throw error;
+  return { kind: 'failure', exception: answered as AuthException, strategy };
+}
+
+/**
+ * Runs a strategy's direct path, mapping its answers the way {@link runStrategy} maps Passport's: a
+ * verdict with a user is `success()`, one without is `fail()`, a thrown `AuthException` is `error()`
+ * with an authentication failure, anything else an outage or a bug.
+ */
+function runDirectly(
+  strategy: RegisteredStrategy,
+  request: AuthRequest,
+): AuthenticationOutcome | Promise<AuthenticationOutcome> {
+  const name = strategy.strategyName;
+  const failed = (error: unknown): AuthenticationOutcome =>
+    error instanceof AuthException
+      ? { kind: 'failure', exception: error, strategy: name }
+      : outageOrThrow(error, name);
+  let verdict: StrategyVerdict | Promise<StrategyVerdict>;
+  try {
+    verdict = strategy.verifyDirectly!(request);
+  } catch (error) {
+    return failed(error);
+  }
+  return verdict instanceof Promise
+    ? verdict.then((settled) => decided(strategy, settled), failed)
+    : decided(strategy, verdict);
+}
+
+function decided(
+  strategy: RegisteredStrategy,
+  [user, info]: StrategyVerdict,
+): AuthenticationOutcome {
+  const name = strategy.strategyName;
+  if (!user) {
+    return { kind: 'failure', exception: strategy.failureToException(undefined), strategy: name };
+  }
+  return { kind: 'user', user, info: info ?? { strategy: name }, strategy: name };
 }
 
 /**

@@ -6,6 +6,7 @@ import { PasswordHasher } from './password-hasher.js';
 
 const options = {
   passwordHashing: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+  passwordHashingConcurrency: 3,
   maxPasswordBytes: 1024,
 } as ResolvedAuthOptions;
 
@@ -137,6 +138,59 @@ describe('PasswordHasher', () => {
     it('is true for a string that is not an argon2 hash', () => {
       expect(hasher.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
       expect(hasher.needsRehash('not-a-hash')).toBe(true);
+    });
+  });
+
+  describe('concurrency', () => {
+    type Limited = { limited<T>(work: () => Promise<T>): Promise<T> };
+    const limitedTo = (concurrency: number) =>
+      new PasswordHasher({
+        ...options,
+        passwordHashingConcurrency: concurrency,
+      }) as unknown as Limited;
+
+    it('runs at most passwordHashing.concurrency at once, the rest first come first served', async () => {
+      const hasher = limitedTo(2);
+      const releases: Array<() => void> = [];
+      const started: number[] = [];
+      let running = 0;
+      let most = 0;
+      const runs = [0, 1, 2, 3, 4].map((index) =>
+        hasher.limited(async () => {
+          started.push(index);
+          most = Math.max(most, ++running);
+          await new Promise<void>((release) => releases.push(release));
+          running--;
+          return index;
+        }),
+      );
+      const settle = () => new Promise((resolve) => setImmediate(resolve));
+      await settle();
+      expect(started).toEqual([0, 1]);
+      while (releases.length > 0) {
+        releases.shift()!();
+        await settle();
+      }
+      expect(await Promise.all(runs)).toEqual([0, 1, 2, 3, 4]);
+      expect(started).toEqual([0, 1, 2, 3, 4]);
+      expect(most).toBe(2);
+    });
+
+    it('gives a slot back when the work fails', async () => {
+      const hasher = limitedTo(1);
+      await expect(hasher.limited(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      await expect(hasher.limited(() => Promise.resolve('next'))).resolves.toBe('next');
+    });
+
+    it('still hashes and verifies with a single slot', async () => {
+      const single = new PasswordHasher({ ...options, passwordHashingConcurrency: 1 });
+      const hash = await single.hash('correct horse');
+      const verdicts = await Promise.all([
+        single.verify(hash, 'correct horse'),
+        single.verify(hash, 'wrong horse'),
+        single.verifyDummy('correct horse'),
+      ]);
+      expect(verdicts).toEqual([true, false, false]);
     });
   });
 });

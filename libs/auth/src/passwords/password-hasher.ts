@@ -13,6 +13,9 @@ import { ValidationFailedException } from '../errors/auth.exception.js';
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private dummyHash?: Promise<string>;
+  /** Hashes and verifies running now, and those waiting for one of them to end. */
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {}
 
@@ -44,10 +47,9 @@ export class PasswordHasher implements OnModuleInit {
 
   /** Hashes a password with the current parameters; returns a PHC string. */
   async hash(password: string): Promise<string> {
-    const hash = await argon2.hash(password, {
-      type: argon2.argon2id,
-      ...this.options.passwordHashing,
-    });
+    const hash = await this.limited(() =>
+      argon2.hash(password, { type: argon2.argon2id, ...this.options.passwordHashing }),
+    );
     return canonicalPhcOrder(hash);
   }
 
@@ -57,7 +59,7 @@ export class PasswordHasher implements OnModuleInit {
    */
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await argon2.verify(hash, password);
+      return await this.limited(() => argon2.verify(hash, password));
     } catch {
       return false;
     }
@@ -79,6 +81,23 @@ export class PasswordHasher implements OnModuleInit {
       return argon2.needsRehash(hash, this.options.passwordHashing);
     } catch {
       return true;
+    }
+  }
+
+  /**
+   * Runs `work` when fewer than `passwordHashing.concurrency` hashes or verifies are running, first
+   * come first served. A counter and a queue are the whole semaphore, hence no library for it.
+   */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.options.passwordHashingConcurrency) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next in line, or is given back.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
     }
   }
 

@@ -5,7 +5,12 @@ import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { ApiKeyInfo, ApiKeyService } from '../api-keys/api-key.service.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { bearerChallenge, readAuthorization } from './authorization-header.js';
-import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import type {
+  AuthRequest,
+  CredentialStrategy,
+  StrategyVerdict,
+} from './credential-strategy.interface.js';
+import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
 import { passportName } from './passport-name.js';
 
 /**
@@ -20,8 +25,24 @@ export class ApiKeyStrategy
 {
   readonly strategyName = API_KEY_STRATEGY;
 
+  /**
+   * passport-http-bearer's token extraction and {@link ApiKeyStrategy.validate}, run without
+   * Passport's per-request machinery (see {@link CredentialStrategy.verifyDirectly}).
+   */
+  readonly verifyDirectly = runsOwnPassportHooks(this, ApiKeyStrategy)
+    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> => {
+        const key = passportBearerToken(authorizationOf(request));
+        if (key === undefined) throw this.failureToException();
+        return this.keys.verifyKey(key);
+      }
+    : undefined;
+
+  /** `Bearer ` and the key prefix: a header starting so holds one of our keys. */
+  private readonly bearerKeyPrefix: string;
+
   constructor(private readonly keys: ApiKeyService<object>) {
     super();
+    this.bearerKeyPrefix = `Bearer ${keys.format.prefix}_`;
   }
 
   /** Called with the presented key. */
@@ -30,14 +51,15 @@ export class ApiKeyStrategy
   }
 
   override authenticate(request: AuthRequest, options?: object): void {
-    const header = request.headers['x-api-key'];
-    const authorization =
-      typeof header === 'string' ? `Bearer ${header.trim()}` : request.headers.authorization;
+    const authorization = authorizationOf(request);
     super.authenticate({ headers: { authorization }, query: {}, body: {} } as never, options);
   }
 
   hasCredential(request: AuthRequest): boolean {
     if (request.headers['x-api-key'] !== undefined) return true;
+    // The usual header without the general parse, which reads it the same way.
+    const header = request.headers.authorization;
+    if (typeof header === 'string' && header.startsWith(this.bearerKeyPrefix)) return true;
     const authorization = readAuthorization(request);
     return authorization?.scheme === 'bearer' && this.keys.format.claims(authorization.credentials);
   }
@@ -49,4 +71,10 @@ export class ApiKeyStrategy
   challenge(realm: string, failure?: AuthException): string {
     return bearerChallenge(realm, failure);
   }
+}
+
+/** The `Authorization` value this strategy reads: `X-API-Key` as a bearer token when present. */
+function authorizationOf(request: AuthRequest): string | string[] | undefined {
+  const header = request.headers['x-api-key'];
+  return typeof header === 'string' ? `Bearer ${header.trim()}` : request.headers.authorization;
 }

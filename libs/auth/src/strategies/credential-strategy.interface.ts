@@ -14,6 +14,9 @@ export interface AuthRequest {
   authInfo?: unknown;
 }
 
+/** A strategy's verdict on a credential it accepted: the user, and what goes on `request.authInfo`. */
+export type StrategyVerdict = [user: object, info?: object];
+
 /**
  * What `LoginRequiredGuard` needs from a strategy besides Passport's `authenticate()`: whether a
  * credential of its kind is present ("not mine" when not), how to describe its failures, and its
@@ -28,6 +31,15 @@ export interface CredentialStrategy {
   failureToException(challenge: unknown, status?: number): AuthException;
   /** This strategy's `WWW-Authenticate` challenge, describing `failure` when it caused the 401. */
   challenge(realm: string, failure?: AuthException): string | undefined;
+  /**
+   * Optional: decides a request that {@link CredentialStrategy.hasCredential} accepted the way the
+   * strategy's Passport `authenticate()` protocol would (the user and info, or a thrown
+   * `AuthException` where Passport's `fail()` or `error()` would be called), without Passport's
+   * per-request strategy object, callbacks and promises, and without a promise at all when nothing
+   * needs a read. Portcullis' bearer strategies provide it unless a subclass overrides their Passport
+   * hooks; without it the guard runs the Passport protocol.
+   */
+  readonly verifyDirectly?: (request: AuthRequest) => StrategyVerdict | Promise<StrategyVerdict>;
   /** Adds what the strategy needs to the response (e.g. renewed cookies) once it has decided. */
   writeResponse?(response: unknown, info: unknown, failure?: AuthException): void;
 }

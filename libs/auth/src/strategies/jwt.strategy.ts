@@ -3,13 +3,16 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { JWT_STRATEGY } from '../auth.constants.js';
 import { JwtBackend } from '../backends/jwt.backend.js';
+import { COMPACT_JWS_SHAPE } from '../tokens/key-ring.js';
 import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
 import { bearerChallenge, readAuthorization } from './authorization-header.js';
-import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import type {
+  AuthRequest,
+  CredentialStrategy,
+  StrategyVerdict,
+} from './credential-strategy.interface.js';
+import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
 import { passportName } from './passport-name.js';
-
-/** A compact JWS: three base64url segments. */
-const JWT_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
  * `Authorization: Bearer <jwt>` access tokens. Passport (passport-http-bearer) extracts the token; the
@@ -22,6 +25,18 @@ export class JwtStrategy
   implements CredentialStrategy
 {
   readonly strategyName = JWT_STRATEGY;
+
+  /**
+   * passport-http-bearer's token extraction and {@link JwtStrategy.validate}, run without Passport's
+   * per-request machinery (see {@link CredentialStrategy.verifyDirectly}).
+   */
+  readonly verifyDirectly = runsOwnPassportHooks(this, JwtStrategy)
+    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> => {
+        const token = passportBearerToken(request.headers.authorization);
+        if (token === undefined) throw this.failureToException();
+        return this.backend.verifyToken(token);
+      }
+    : undefined;
 
   constructor(private readonly backend: JwtBackend<object>) {
     super();
@@ -37,8 +52,11 @@ export class JwtStrategy
   }
 
   hasCredential(request: AuthRequest): boolean {
+    // A token verified before is a compact JWS: the usual request needs no scan of its token.
+    const token = passportBearerToken(request.headers.authorization);
+    if (token !== undefined && this.backend.remembers(token)) return true;
     const authorization = readAuthorization(request);
-    return authorization?.scheme === 'bearer' && JWT_SHAPE.test(authorization.credentials);
+    return authorization?.scheme === 'bearer' && COMPACT_JWS_SHAPE.test(authorization.credentials);
   }
 
   failureToException(): AuthException {

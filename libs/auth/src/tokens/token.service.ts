@@ -102,6 +102,11 @@ export class TokenService {
     return this.keys.verify(token);
   }
 
+  /** True when the key ring has verified this exact token and still remembers it ({@link KeyRing.remembers}). */
+  remembers(token: string): boolean {
+    return this.keys.remembers(token);
+  }
+
   /**
    * Verifies a refresh token: signature, `exp`, `iss`, `aud`, and `typ` refresh with `sub`, `sid` and
    * `jti`. Returns undefined for anything else, access tokens included.

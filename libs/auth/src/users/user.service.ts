@@ -47,6 +47,9 @@ export class UserService<TUser extends object = AuthUser> {
   private readonly numericKey: boolean;
   private readonly selectWithoutHash: FindOptionsSelect<TUser>;
 
+  /** The user of each change set {@link UserService.updateColumns} is writing. */
+  private readonly changeSets = new WeakMap<object, string>();
+
   constructor(
     @Inject(AUTH_USER_REPOSITORY) readonly repository: Repository<TUser>,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
@@ -191,10 +194,19 @@ export class UserService<TUser extends object = AuthUser> {
   ): Promise<void> {
     const key = (user as Record<string, unknown>)[this.primaryKey];
     const repository = manager ? manager.withRepository(this.repository) : this.repository;
-    await repository.update(
-      { [this.primaryKey]: key } as FindOptionsWhere<TUser>,
-      changes as never,
-    );
+    // A change set of this call only, so that it names one user however the caller reuses `changes`.
+    const set = { ...changes };
+    this.changeSets.set(set, String(key));
+    await repository.update({ [this.primaryKey]: key } as FindOptionsWhere<TUser>, set as never);
+  }
+
+  /**
+   * The stringified id of the user a change set of {@link UserService.updateColumns} is for. TypeORM
+   * hands that same object to entity subscribers as the updated entity, without the row's id, so
+   * the user cache can forget that one user instead of everyone.
+   */
+  userOfChangeSet(changes: object): string | undefined {
+    return this.changeSets.get(changes);
   }
 
   /** A copy of the user that is safe to send to a client: no `passwordHash`. */
