@@ -10,6 +10,7 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput, withTty } from './support/cli-output.js';
 import { createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
@@ -66,16 +67,7 @@ describe('the changepassword command', () => {
   });
 
   async function run(command: 'changepassword' | 'createsuperuser', flags: object) {
-    stdout = [];
-    stderr = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr.push(String(chunk));
-      return true;
-    });
+    ({ stdout, stderr } = captureOutput());
     try {
       const runner =
         command === 'changepassword'
@@ -84,18 +76,6 @@ describe('the changepassword command', () => {
       await runner.run([], flags);
     } finally {
       vi.restoreAllMocks();
-    }
-  }
-
-  /** Runs `work` with `process.stdin.isTTY` set, whatever the terminal running the tests is. */
-  async function withTty(work: () => Promise<void>) {
-    const own = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-    Object.defineProperty(process.stdin, 'isTTY', { value: true, configurable: true });
-    try {
-      await work();
-    } finally {
-      if (own) Object.defineProperty(process.stdin, 'isTTY', own);
-      else delete (process.stdin as { isTTY?: boolean }).isTTY;
     }
   }
 
@@ -138,7 +118,7 @@ describe('the changepassword command', () => {
 
   it('asks for the new password twice on a terminal', async () => {
     ask.mockResolvedValue({ password: OLD_PASSWORD, confirmation: OLD_PASSWORD });
-    await withTty(() => run('changepassword', { username: 'alice' }));
+    await withTty(true, () => run('changepassword', { username: 'alice' }));
     expect(ask).toHaveBeenCalledWith('portcullis-password', undefined);
     expect(process.exitCode).toBeUndefined();
     expect(stderr).toEqual([
@@ -150,7 +130,7 @@ describe('the changepassword command', () => {
 
   it('fails when the two answers differ, and changes nothing', async () => {
     ask.mockResolvedValue({ password: NEW_PASSWORD, confirmation: 'a brand new secreT' });
-    await withTty(() => run('changepassword', { username: 'alice' }));
+    await withTty(true, () => run('changepassword', { username: 'alice' }));
     expect(process.exitCode).toBe(1);
     expect(stderr).toEqual([
       'Changing the password of alice.\n',
@@ -192,7 +172,7 @@ describe('the changepassword command', () => {
   });
 
   it('createsuperuser says an account exists before asking for a password', async () => {
-    await withTty(() => run('createsuperuser', { username: 'alice' }));
+    await withTty(true, () => run('createsuperuser', { username: 'alice' }));
     failed('createsuperuser: a user alice already exists');
     expect(ask).not.toHaveBeenCalled();
   });

@@ -11,6 +11,7 @@ import {
   UserService,
 } from 'portcullis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput, withTty } from './support/cli-output.js';
 import { TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
@@ -62,16 +63,7 @@ describe('the grant and createsuperuser commands', () => {
   });
 
   function capture() {
-    stdout = [];
-    stderr = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr.push(String(chunk));
-      return true;
-    });
+    ({ stdout, stderr } = captureOutput());
   }
 
   async function grant(flags: Record<string, unknown>) {
@@ -84,18 +76,6 @@ describe('the grant and createsuperuser commands', () => {
     capture();
     await app.get(CreateSuperuserCommand).run([], flags);
     vi.restoreAllMocks();
-  }
-
-  /** Runs `work` with `process.stdin.isTTY` set, whatever the terminal running the tests is. */
-  async function withTty(isTTY: boolean, work: () => Promise<void>) {
-    const own = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY');
-    Object.defineProperty(process.stdin, 'isTTY', { value: isTTY, configurable: true });
-    try {
-      await work();
-    } finally {
-      if (own) Object.defineProperty(process.stdin, 'isTTY', own);
-      else delete (process.stdin as { isTTY?: boolean }).isTTY;
-    }
   }
 
   /** Succeeded: one line on standard error, nothing on standard output. */

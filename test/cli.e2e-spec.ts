@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { AuthModule, CreateApiKeyCommand, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { captureOutput } from './support/cli-output.js';
 import { createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
@@ -43,16 +44,7 @@ describe('the create-api-key command', () => {
   });
 
   async function run(flags: Record<string, unknown>) {
-    stdout = [];
-    stderr = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      stdout.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-      stderr.push(String(chunk));
-      return true;
-    });
+    ({ stdout, stderr } = captureOutput());
     await command.run([], flags);
     vi.restoreAllMocks();
   }
