@@ -13,6 +13,7 @@ import {
   ApiKeyService,
   AuthGuard,
   AuthModule,
+  PasswordHasher,
   PermissionResolver,
   Permissions,
   PermissionService,
@@ -22,7 +23,7 @@ import {
   type PermissionSet,
 } from 'portcullis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
@@ -65,6 +66,17 @@ class ReportsController {
   @Permissions('reports.export')
   export() {
     return { exported: true };
+  }
+}
+
+/** AuthGuard on the controller, then the PermissionsGuard that `@Permissions` adds. */
+@Controller('forward')
+@UseGuards(AuthGuard)
+class ForwardController {
+  @Get()
+  @Permissions('docs.read')
+  read() {
+    return { ok: true };
   }
 }
 
@@ -253,7 +265,7 @@ describe.each(ADAPTERS)('guard order and a custom resolver on %s', (adapter) => 
     const { Module } = await import('@nestjs/common');
     @Module({
       imports: modules('sqlite::memory:', { permissionResolver: EveryoneMayRead }),
-      controllers: [DocsController, ReversedController],
+      controllers: [DocsController, ForwardController, ReversedController],
     })
     class ResolverFixture {}
     app = await createTestApp([ResolverFixture], adapter);
@@ -286,6 +298,27 @@ describe.each(ADAPTERS)('guard order and a custom resolver on %s', (adapter) => 
       .auth(...auth);
     expect(denied.status).toBe(403);
     expect(denied.body.missing).toEqual(['docs.write']);
+  });
+
+  it('two guards on a route check a password once: the second sees the first one’s user', async () => {
+    const verify = vi.spyOn(app.get(PasswordHasher), 'verify');
+    try {
+      // AuthGuard then PermissionsGuard, and the other way round: argon2id runs once per request.
+      for (const path of ['/forward', '/reversed']) {
+        verify.mockClear();
+        await request(app.getHttpServer()).get(path).auth('reader', PASSWORD).expect(200);
+        expect(verify).toHaveBeenCalledTimes(1);
+      }
+      // Each request is checked on its own: a wrong password right after a right one is refused.
+      verify.mockClear();
+      await request(app.getHttpServer())
+        .get('/forward')
+        .auth('reader', 'not the password')
+        .expect(401);
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
   });
 });
 

@@ -25,6 +25,7 @@ import { AuthGuard } from './guards/auth.guard.js';
 import { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
 import { LoginRequiredGuard } from './guards/login-required.guard.js';
 import { RequestAuthenticator } from './guards/request-authenticator.js';
+import { RequestShape } from './guards/request-shape.js';
 import { StrategyRegistry } from './guards/strategy-registry.js';
 import { createAuthController } from './http/auth.controller.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
@@ -175,6 +176,7 @@ export class AuthModule extends ConfigurableAuthModule {
       SuperuserGuard,
       StrategyRegistry,
       RequestAuthenticator,
+      RequestShape,
       LoginRequiredGuard,
       AuthGuard,
       LoginCredentialsGuard,

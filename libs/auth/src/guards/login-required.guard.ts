@@ -8,12 +8,13 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY, LOGIN_REQUIRED_KEY, OPTIONAL_AUTH_KEY } from '../auth.constants.js';
-import { AUTH_RESOLVED_OPTIONS, AUTHENTICATED_REQUESTS } from '../auth.internal-constants.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import type { LoginRequiredOptions } from '../decorators/login-required.decorator.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, NotAuthenticatedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { isAuthenticatedIn, noteAuthenticated } from './authenticated-context.js';
 import { AuthenticationOutcome, RequestAuthenticator } from './request-authenticator.js';
 import { RouteMetadata } from './route-metadata.js';
 import { safeRedirectPath } from './safe-redirect-path.js';
@@ -75,7 +76,7 @@ export class LoginRequiredGuard implements CanActivate {
   authenticate(context: ExecutionContext, optional = false): boolean | Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthRequest>();
-    if (AUTHENTICATED_REQUESTS.has(request)) return true;
+    if (isAuthenticatedIn(context, request)) return true;
     const outcome = this.authenticator.authenticate(request, this.options.strategies);
     return outcome instanceof Promise
       ? outcome.then((settled) => this.settle(context, http, request, settled, optional))
@@ -95,7 +96,7 @@ export class LoginRequiredGuard implements CanActivate {
     if (outcome.kind === 'user') {
       request.user = outcome.user;
       request.authInfo = outcome.info;
-      AUTHENTICATED_REQUESTS.add(request);
+      noteAuthenticated(context, request);
       return true;
     }
     if (outcome.kind === 'none' && optional) return true;
