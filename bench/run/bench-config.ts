@@ -14,6 +14,13 @@ export interface BenchConfig {
   warmupRequests: number;
   /** Whole seconds: autocannon rounds shorter runs up to one second. */
   durationSeconds: number;
+  /**
+   * Measure the unprotected GET again right before every other row, on the same server, and compare
+   * the row with that measurement: drift of a shared machine over minutes then cancels out of the
+   * ratio. Full runs do; quick runs, whose budget is two minutes, compare with the round's own
+   * unprotected row.
+   */
+  pairedBaseline: boolean;
   /** Connections for every row and for the login storm. */
   connections: number;
   stormSeconds: number;
@@ -30,10 +37,12 @@ export interface BenchConfig {
   profileRowId?: RowId;
 }
 
+// Rows are paired with a baseline measurement of the same length, so 5 s per row keeps a full run
+// near the quarter of an hour that 10 s unpaired rows took.
 const FULL = {
   rounds: 3,
   warmupRequests: 5_000,
-  durationSeconds: 10,
+  durationSeconds: 5,
   stormSeconds: 10,
   memoryTokens: 100_000,
   memoryUsers: 1_000,
@@ -52,7 +61,8 @@ const QUICK = {
 export const USAGE = `npm run bench -- [options]
   --quick               smoke run, under two minutes, one login storm (results go to bench/results/tmp/)
   --rounds N            rounds of every row (default 3; medians are reported)
-  --duration S          whole seconds per measured row (default 10, quick 1)
+  --duration S          whole seconds per measured row (default 5, quick 1)
+  --unpaired            compare rows with the round's unprotected row only (quick runs always do)
   --rows a,b            only these rows (the unprotected row is always added)
   --adapters a,b        fastify, express (default both)
   --skip storm,memory   leave out the login storm or the memory check
@@ -65,6 +75,7 @@ export function parseBenchConfig(argv: string[]): BenchConfig | 'help' {
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      unpaired: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       duration: { type: 'string' },
       rows: { type: 'string' },
@@ -88,6 +99,7 @@ export function parseBenchConfig(argv: string[]): BenchConfig | 'help' {
     ...preset,
     rounds,
     stormRounds: values.quick ? 1 : rounds,
+    pairedBaseline: !values.quick && !values.unpaired,
     durationSeconds: values.duration
       ? Math.ceil(positive(values.duration, '--duration'))
       : preset.durationSeconds,

@@ -4,7 +4,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CONTROL, type BenchAdapter } from '../bench.constants.js';
-import { rowById, type RowId } from '../bench-rows.js';
+import { BASELINE_ROW_ID, rowById, type RowId } from '../bench-rows.js';
 import { parseBenchConfig, USAGE, type BenchConfig } from './bench-config.js';
 import { BenchServer } from './bench-server.js';
 import { checkRows, loginStorm, measureRow, memoryCheck, type Credentials } from './phases.js';
@@ -18,6 +18,12 @@ import {
   type StormRoundSample,
 } from './report.js';
 
+/**
+ * Warm-up before a paired baseline measurement: the unprotected route is warm from its own row, this
+ * only brings the server back to it after the previous row.
+ */
+const PAIRED_WARMUP_REQUESTS = 1_000;
+
 /** bench/results, whether this file runs from bench/dist/run or is read in its source folder. */
 const RESULTS_DIR = fileURLToPath(new URL('../../results/', import.meta.url));
 
@@ -30,6 +36,7 @@ async function runBenchmark(config: BenchConfig): Promise<BenchRun> {
   const rowSamples: RowRoundSample[] = [];
   const stormSamples: StormRoundSample[] = [];
   const rows = config.rowIds.map(rowById);
+  const baselineRow = rowById(BASELINE_ROW_ID);
   // Both servers stay up for the whole run; the one not being loaded is idle and costs nothing.
   const servers = new Map<BenchAdapter, { server: BenchServer; credentials: Credentials }>();
   try {
@@ -43,12 +50,20 @@ async function runBenchmark(config: BenchConfig): Promise<BenchRun> {
       for (const adapter of rotate(config.adapters, round)) {
         const { server, credentials } = servers.get(adapter)!;
         for (const row of rotate(rows, round)) {
+          const baseline =
+            config.pairedBaseline && row.id !== BASELINE_ROW_ID
+              ? await measureRow(server, baselineRow, credentials, config, PAIRED_WARMUP_REQUESTS)
+              : undefined;
           const result = await measureRow(server, row, credentials, config);
-          rowSamples.push({ round, adapter, rowId: row.id as RowId, result });
+          rowSamples.push({ round, adapter, rowId: row.id as RowId, result, baseline });
           progress(
             `round ${round + 1}/${config.rounds} ${adapter} ${row.id}: ` +
               `${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, ` +
               `${Math.round(result.cpuMicrosPerRequest)} µs CPU/req` +
+              (baseline
+                ? ` (unprotected just before: ${Math.round(baseline.cpuMicrosPerRequest)} µs, ` +
+                  `ratio ${(result.requestsPerSecond / baseline.requestsPerSecond).toFixed(2)})`
+                : '') +
               (result.foreignCores > 0.2
                 ? `, others used ${result.foreignCores.toFixed(1)} cores`
                 : '') +

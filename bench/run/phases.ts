@@ -45,19 +45,24 @@ export async function checkRows(
   }
 }
 
-/** Warms a row up (JIT, pools, caches a real client would also warm), then measures it. */
+/**
+ * Warms a row up (JIT, pools, caches a real client would also warm), then measures it. A route
+ * measured before on this server needs fewer warm-up requests: `warmupRequests` overrides the
+ * configured count.
+ */
 export async function measureRow(
   server: BenchServer,
   row: BenchRow,
   credentials: Credentials,
   config: BenchConfig,
+  warmupRequests = config.warmupRequests,
 ): Promise<MeasuredLoad> {
   const connections = row.slowConnections ?? config.connections;
   const spec = { path: row.path, headers: rowHeaders(row, credentials), connections };
   await warmUp({
     url: server.url(row.path),
     headers: spec.headers,
-    requests: row.slowConnections ? row.slowConnections * 2 : config.warmupRequests,
+    requests: row.slowConnections ? row.slowConnections * 2 : warmupRequests,
     concurrency: connections,
   });
   await server.settle();

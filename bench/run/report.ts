@@ -18,6 +18,8 @@ export interface RowRoundSample {
   adapter: BenchAdapter;
   rowId: RowId;
   result: MeasuredLoad;
+  /** The unprotected GET measured on the same server right before this row (paired runs). */
+  baseline?: MeasuredLoad;
 }
 
 /** One login storm in one round. */
@@ -57,10 +59,13 @@ export interface RowSummary {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
-  /** Median over rounds of this row's requests/s over the unprotected row's, same round. */
+  /**
+   * Median over rounds of this row's requests/s over the unprotected GET's: the one measured right
+   * before it in paired runs, else the round's unprotected row.
+   */
   ratio: number;
   cpuMicrosPerRequest: number;
-  /** Median over rounds of this row's CPU per request minus the unprotected row's, same round. */
+  /** Median over rounds of this row's CPU per request minus the unprotected GET's, paired alike. */
   cpuAddedMicros: number;
   failed: number;
 }
@@ -120,7 +125,7 @@ function summariseRow(
   const baselineOf = (round: number) =>
     samples.find((s) => s.adapter === adapter && s.round === round && s.rowId === BASELINE_ROW_ID)
       ?.result;
-  const paired = mine.map((s) => ({ row: s.result, baseline: baselineOf(s.round) }));
+  const paired = mine.map((s) => ({ row: s.result, baseline: s.baseline ?? baselineOf(s.round) }));
   return {
     adapter,
     rowId: row.id as RowId,
@@ -225,10 +230,15 @@ function perRoundFactor(
 ): number {
   const rounds = new Set(samples.map((s) => s.round));
   const factors = [...rounds].map((round) => {
-    const find = (id: string) =>
-      samples.find((s) => s.adapter === adapter && s.round === round && s.rowId === id)?.result
-        .requestsPerSecond ?? NaN;
-    return find(rowId) / find(otherId);
+    const inRound = (id: string) =>
+      samples.find((s) => s.adapter === adapter && s.round === round && s.rowId === id);
+    // Each row over its own baseline, so that the two rows' factor carries no drift between them.
+    const relative = (id: string) => {
+      const sample = inRound(id);
+      const baseline = sample?.baseline ?? inRound(BASELINE_ROW_ID)?.result;
+      return (sample?.result.requestsPerSecond ?? NaN) / (baseline?.requestsPerSecond ?? NaN);
+    };
+    return relative(rowId) / relative(otherId);
   });
   return median(factors);
 }
@@ -260,8 +270,11 @@ export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
     `Medians of ${config.rounds} interleaved rounds; ${config.connections} connections ` +
       `(${slowRowNote(config)}), ${config.durationSeconds} s per row after ` +
       `${config.warmupRequests.toLocaleString('en-US')} warm-up requests. Ratio and ` +
-      'added CPU compare each row with the unprotected row of the same adapter and round. CPU is ' +
-      'the server process (all threads) per answered request.',
+      (config.pairedBaseline
+        ? 'added CPU compare each row with the unprotected GET measured on the same server right ' +
+          'before it (paired), so drift of the machine between rows cancels out. '
+        : 'added CPU compare each row with the unprotected row of the same adapter and round. ') +
+      'CPU is the server process (all threads) per answered request.',
     '',
     '| adapter | row | req/s | p50 ms | p99 ms | ratio | CPU µs/req | CPU added µs/req |',
     '| --- | --- | --: | --: | --: | --: | --: | --: |',
