@@ -258,6 +258,28 @@ const fixed = (value: number, digits: number) =>
   Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
+/**
+ * How much the unprotected GET itself moved during the run: every measurement of it (its own rows
+ * and, in paired runs, the one before every other row). On a quiet machine they agree within a few
+ * per cent; a ratio that differs from 1 by less than this spread says nothing.
+ */
+function baselineSpread(run: BenchRun): string[] {
+  return run.config.adapters.map((adapter) => {
+    const cpu = run.rowSamples
+      .filter((s) => s.adapter === adapter)
+      .flatMap((s) => [s.rowId === BASELINE_ROW_ID ? s.result : undefined, s.baseline])
+      .filter((load): load is MeasuredLoad => load !== undefined)
+      .map((load) => load.cpuMicrosPerRequest);
+    const middle = median(cpu);
+    const spread = (Math.max(...cpu) - Math.min(...cpu)) / middle;
+    return (
+      `${adapterName(adapter)}: the unprotected GET, measured ${cpu.length} times, cost ` +
+      `${integer(Math.min(...cpu))} to ${integer(Math.max(...cpu))} µs of CPU a request ` +
+      `(median ${integer(middle)}, spread ${fixed(spread * 100, 0)}% of it).`
+    );
+  });
+}
+
 /** The report as markdown: the README's Performance section pastes these tables. */
 export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
   const { config, machine } = run;
@@ -292,6 +314,7 @@ export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
     `Other processes on the machine used a median of ${fixed(median(foreign), 2)} cores ` +
       `(at most ${fixed(Math.max(...foreign), 2)}) while rows were measured.`,
   );
+  lines.push('', ...baselineSpread(run));
   const failing = summary.rows.filter((row) => row.failed > 0);
   if (failing.length > 0) {
     lines.push(
