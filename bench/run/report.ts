@@ -259,11 +259,27 @@ const fixed = (value: number, digits: number) =>
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 /**
+ * A run whose unprotected GET moved by more than this (max minus min over the median) cannot tell a
+ * row's cost from the machine's mood: its target verdicts are printed with a warning.
+ */
+const NOISY_BASELINE_SPREAD = 0.15;
+
+interface BaselineSpread {
+  adapter: BenchAdapter;
+  count: number;
+  min: number;
+  median: number;
+  max: number;
+  /** (max - min) / median of the CPU per request. */
+  spread: number;
+}
+
+/**
  * How much the unprotected GET itself moved during the run: every measurement of it (its own rows
  * and, in paired runs, the one before every other row). On a quiet machine they agree within a few
  * per cent; a ratio that differs from 1 by less than this spread says nothing.
  */
-function baselineSpread(run: BenchRun): string[] {
+function baselineSpreads(run: BenchRun): BaselineSpread[] {
   return run.config.adapters.map((adapter) => {
     const cpu = run.rowSamples
       .filter((s) => s.adapter === adapter)
@@ -271,12 +287,8 @@ function baselineSpread(run: BenchRun): string[] {
       .filter((load): load is MeasuredLoad => load !== undefined)
       .map((load) => load.cpuMicrosPerRequest);
     const middle = median(cpu);
-    const spread = (Math.max(...cpu) - Math.min(...cpu)) / middle;
-    return (
-      `${adapterName(adapter)}: the unprotected GET, measured ${cpu.length} times, cost ` +
-      `${integer(Math.min(...cpu))} to ${integer(Math.max(...cpu))} µs of CPU a request ` +
-      `(median ${integer(middle)}, spread ${fixed(spread * 100, 0)}% of it).`
-    );
+    const [min, max] = [Math.min(...cpu), Math.max(...cpu)];
+    return { adapter, count: cpu.length, min, median: middle, max, spread: (max - min) / middle };
   });
 }
 
@@ -314,7 +326,16 @@ export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
     `Other processes on the machine used a median of ${fixed(median(foreign), 2)} cores ` +
       `(at most ${fixed(Math.max(...foreign), 2)}) while rows were measured.`,
   );
-  lines.push('', ...baselineSpread(run));
+  const spreads = baselineSpreads(run);
+  lines.push(
+    '',
+    ...spreads.map(
+      (b) =>
+        `${adapterName(b.adapter)}: the unprotected GET, measured ${b.count} times, cost ` +
+        `${integer(b.min)} to ${integer(b.max)} µs of CPU a request ` +
+        `(median ${integer(b.median)}, spread ${fixed(b.spread * 100, 0)}% of it).`,
+    ),
+  );
   const failing = summary.rows.filter((row) => row.failed > 0);
   if (failing.length > 0) {
     lines.push(
@@ -373,7 +394,17 @@ export function renderMarkdown(run: BenchRun, summary: BenchSummary): string {
       );
     }
   }
-  lines.push('', 'Issue-8 targets:', '', '| target | measured | met |', '| --- | --: | --- |');
+  lines.push('', 'Issue-8 targets:');
+  const noisy = spreads.filter((b) => b.spread > NOISY_BASELINE_SPREAD);
+  if (noisy.length > 0) {
+    lines.push(
+      '',
+      `**Not evidence:** the unprotected GET moved by more than ${NOISY_BASELINE_SPREAD * 100}% ` +
+        `during this run (${noisy.map((b) => adapterName(b.adapter)).join(', ')}), more than the ` +
+        'differences these targets judge. Rerun on a quieter machine before reading the verdicts.',
+    );
+  }
+  lines.push('', '| target | measured | met |', '| --- | --: | --- |');
   for (const verdict of summary.targets) {
     const met = verdict.met === null ? 'not measured' : verdict.met ? 'yes' : '**no**';
     lines.push(`| ${verdict.target} | ${verdict.measured} | ${met} |`);
