@@ -116,16 +116,30 @@ export function summarise(run: BenchRun): BenchSummary {
   return { rows, storm, targets: judgeTargets(run, rows, storm) };
 }
 
+/**
+ * The unprotected GET a sample is compared with: the one measured right before it (paired runs), else
+ * the unprotected row of its adapter and round.
+ */
+function baselineOf(
+  samples: readonly RowRoundSample[],
+  sample: RowRoundSample,
+): MeasuredLoad | undefined {
+  return (
+    sample.baseline ??
+    samples.find(
+      (s) =>
+        s.adapter === sample.adapter && s.round === sample.round && s.rowId === BASELINE_ROW_ID,
+    )?.result
+  );
+}
+
 function summariseRow(
   samples: readonly RowRoundSample[],
   adapter: BenchAdapter,
   row: BenchRow,
 ): RowSummary {
   const mine = samples.filter((s) => s.adapter === adapter && s.rowId === row.id);
-  const baselineOf = (round: number) =>
-    samples.find((s) => s.adapter === adapter && s.round === round && s.rowId === BASELINE_ROW_ID)
-      ?.result;
-  const paired = mine.map((s) => ({ row: s.result, baseline: s.baseline ?? baselineOf(s.round) }));
+  const paired = mine.map((s) => ({ row: s.result, baseline: baselineOf(samples, s) }));
   return {
     adapter,
     rowId: row.id as RowId,
@@ -230,13 +244,15 @@ function perRoundFactor(
 ): number {
   const rounds = new Set(samples.map((s) => s.round));
   const factors = [...rounds].map((round) => {
-    const inRound = (id: string) =>
-      samples.find((s) => s.adapter === adapter && s.round === round && s.rowId === id);
     // Each row over its own baseline, so that the two rows' factor carries no drift between them.
     const relative = (id: string) => {
-      const sample = inRound(id);
-      const baseline = sample?.baseline ?? inRound(BASELINE_ROW_ID)?.result;
-      return (sample?.result.requestsPerSecond ?? NaN) / (baseline?.requestsPerSecond ?? NaN);
+      const sample = samples.find(
+        (s) => s.adapter === adapter && s.round === round && s.rowId === id,
+      );
+      if (!sample) return NaN;
+      return (
+        sample.result.requestsPerSecond / (baselineOf(samples, sample)?.requestsPerSecond ?? NaN)
+      );
     };
     return relative(rowId) / relative(otherId);
   });

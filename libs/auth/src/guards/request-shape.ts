@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 
 /** The request properties a Portcullis guard sets: `@CurrentUser()` and `authInfo`. */
-export const AUTH_REQUEST_PROPERTIES = ['user', 'authInfo'] as const;
+const AUTH_REQUEST_PROPERTIES = ['user', 'authInfo'] as const;
 
 /** The part of a Fastify instance this needs (Fastify is an optional peer, so no import of it). */
 interface FastifyRequestDecorators {
