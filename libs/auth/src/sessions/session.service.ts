@@ -80,7 +80,7 @@ export class SessionService {
         successorId: null,
       });
     });
-    return this.pair(session, refreshTokenId, expiresAt);
+    return this.pair(session, refreshTokenId, expiresAt, now);
   }
 
   /**
@@ -123,7 +123,7 @@ export class SessionService {
       await manager.update(AuthSession, { id: session.id }, { lastUsedAt: new Date(now * 1000) });
       return true;
     });
-    if (claimed) return this.pair(session, successorId, expiresAt);
+    if (claimed) return this.pair(session, successorId, expiresAt, now);
     return this.replayWithinGrace(claims.jti, session, now);
   }
 
@@ -141,7 +141,12 @@ export class SessionService {
       // The winner inserts the successor right after claiming; it may not be visible yet, and its
       // expiry is derived from the same consumption time either way.
       if (successor?.consumedAt) throw new InvalidGrantException();
-      return this.pair(session, record.successorId, this.refreshExpiry(consumedAt, session));
+      return this.pair(
+        session,
+        record.successorId,
+        this.refreshExpiry(consumedAt, session),
+        consumedAt,
+      );
     }
     await this.end(session.id, 'refresh_reuse');
     throw new InvalidGrantException();
@@ -205,14 +210,23 @@ export class SessionService {
     return Math.min(idleEnd, Math.floor(session.expiresAt.getTime() / 1000));
   }
 
-  private pair(session: AuthSession, refreshTokenId: string, expiresAt: number): IssuedTokens {
+  /** The token pair of a session; the refresh token's lifetime was counted from `issuedAt`. */
+  private pair(
+    session: AuthSession,
+    refreshTokenId: string,
+    expiresAt: number,
+    issuedAt: number,
+  ): IssuedTokens {
     const access = this.tokens.issueAccessToken(session.userId, session.id);
-    const refreshToken = this.tokens.signRefreshToken({
-      sub: session.userId,
-      sid: session.id,
-      jti: refreshTokenId,
-      exp: expiresAt,
-    });
+    const refreshToken = this.tokens.signRefreshToken(
+      {
+        sub: session.userId,
+        sid: session.id,
+        jti: refreshTokenId,
+        exp: expiresAt,
+      },
+      issuedAt,
+    );
     return {
       ...access,
       refresh_token: refreshToken,

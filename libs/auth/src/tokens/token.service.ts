@@ -81,14 +81,18 @@ export class TokenService {
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
   }
 
-  /** Signs a refresh token. The same `jti` always denotes the same token, whenever it is signed. */
-  signRefreshToken(claims: RefreshTokenClaims): string {
+  /**
+   * Signs a refresh token. The same `jti` always denotes the same token, whenever it is signed.
+   * `issuedAt` (seconds since the epoch) is the moment its `exp` was counted from, so that `exp - iat`
+   * is exactly the lifetime it was given.
+   */
+  signRefreshToken(claims: RefreshTokenClaims, issuedAt: number): string {
     return this.keys.sign({
       typ: REFRESH_TOKEN_TYPE,
       sub: claims.sub,
       sid: claims.sid,
       jti: claims.jti,
-      iat: Math.floor(Date.now() / 1000),
+      iat: issuedAt,
       exp: claims.exp,
     });
   }
