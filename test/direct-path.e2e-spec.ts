@@ -83,6 +83,8 @@ describe.each(ADAPTERS)('the direct path of the bearer strategies on %s', (adapt
   it('is on for both strategies', () => {
     expect(app.get(JwtStrategy).verifyDirectly).toBeTypeOf('function');
     expect(app.get(ApiKeyStrategy).verifyDirectly).toBeTypeOf('function');
+    // The JWT strategy also reads a token once instead of twice; Passport's path must not use it.
+    expect(app.get(JwtStrategy).verifyIfPresent).toBeTypeOf('function');
   });
 
   const last = (value: string, replacement: string) => value.slice(0, -1) + replacement;

@@ -3,7 +3,7 @@ import { createHmac, createSecretKey, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { User, UserService } from 'portcullis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppModule } from '../src/app.module.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -123,6 +123,26 @@ describe.each(ADAPTERS)('access tokens on %s', (adapter) => {
     const expired = claims({ iat: now() - 3600, exp: now() - 120 });
     await expectRejected(handSigned({ alg: 'HS256' }, expired), 'token_expired');
     await expectRejected(handSigned({ alg: 'HS256' }, expired, 'x'.repeat(40)), 'invalid_token');
+  });
+
+  it('a token verified before is not trusted blindly: same signature with another payload, and its expiry', async () => {
+    const good = handSigned({ alg: 'HS256' }, claims({ jti: 'remembered' }));
+    expect((await call(good)).status).toBe(200);
+    expect((await call(good)).status).toBe(200);
+    // The cache of verified tokens is keyed by the signature; a changed payload must not ride on it.
+    const [header, , signature] = good.split('.');
+    await expectRejected(
+      `${header}.${base64url(claims({ jti: 'remembered', sub: '999' }))}.${signature}`,
+    );
+    const soon = handSigned({ alg: 'HS256' }, claims({ jti: 'soon', exp: now() + 5 }));
+    expect((await call(soon)).status).toBe(200);
+    // Past its exp and the 30 s leeway, the same token, verified a moment ago, is expired.
+    vi.useFakeTimers({ toFake: ['Date'], now: (now() + 5 + 31) * 1000 });
+    try {
+      await expectRejected(soon, 'token_expired');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('tolerates clock skew within the 30 s leeway only', async () => {

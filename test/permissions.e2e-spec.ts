@@ -322,6 +322,50 @@ describe.each(ADAPTERS)('guard order and a custom resolver on %s', (adapter) => 
   });
 });
 
+describe.each(ADAPTERS)('a resolver that knows some answers at once, on %s', (adapter) => {
+  let app: INestApplication;
+
+  /** Knows the answer for `quick` without a promise; must be asked for everyone else. */
+  class PartlyCachedResolver extends PermissionResolver {
+    asked: string[] = [];
+    async permissionsOf(user: object): Promise<PermissionSet> {
+      this.asked.push((user as User).username);
+      return new Set(['docs.read']);
+    }
+    override cachedPermissionsOf(user: object): PermissionSet | undefined {
+      return (user as User).username === 'quick' ? new Set<string>() : undefined;
+    }
+  }
+
+  beforeAll(async () => {
+    const { Module } = await import('@nestjs/common');
+    @Module({
+      imports: modules('sqlite::memory:', { permissionResolver: PartlyCachedResolver }),
+      controllers: [ForwardController],
+    })
+    class CachedResolverFixture {}
+    app = await createTestApp([CachedResolverFixture], adapter);
+    const users = app.get<UserService<User>>(UserService);
+    await users.createUser({ username: 'quick', password: PASSWORD });
+    await users.createUser({ username: 'slow', password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('decides with the answer it has at once and asks permissionsOf() only without one', async () => {
+    const resolver = app.get(PermissionResolver) as PartlyCachedResolver;
+    // The cached answer (no permissions) wins over what permissionsOf() would say.
+    const denied = await request(app.getHttpServer()).get('/forward').auth('quick', PASSWORD);
+    expect(denied.status).toBe(403);
+    expect(denied.body.missing).toEqual(['docs.read']);
+    expect(resolver.asked).toEqual([]);
+    await request(app.getHttpServer()).get('/forward').auth('slow', PASSWORD).expect(200);
+    expect(resolver.asked).toEqual(['slow']);
+  });
+});
+
 describe('@Permissions is never allowed by accident', () => {
   it('fails when the class is defined: no names, or a name of the wrong shape', () => {
     expect(() => Permissions()).toThrow(/at least one permission codename/);

@@ -73,6 +73,20 @@ export class JwtBackend<TUser extends object = AuthUser> {
   }
 
   /**
+   * {@link JwtBackend.verifyToken} for a token whose signature was verified before and is remembered
+   * (the usual request of a client that reuses its access token): the claims, revocation and user
+   * checks all run. Undefined for any other token, which the caller verifies in full.
+   *
+   * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
+   */
+  verifyRememberedToken(
+    token: string,
+  ): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> | undefined {
+    const claims = this.tokens.verifyRememberedAccessToken(token);
+    return claims === undefined ? undefined : this.checkPayload(claims);
+  }
+
+  /**
    * True when this exact token was verified before and is still remembered (expired or not): it is a
    * compact JWS, which lets the bearer strategy recognise it without scanning it again.
    */

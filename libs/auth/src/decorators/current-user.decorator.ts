@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { httpRequestOf } from '../guards/http-context.js';
 
 /**
  * The authenticated user of the request (an instance of your user entity, without its password hash),
@@ -13,7 +14,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
  */
 export const CurrentUser = createParamDecorator(
   (property: string | undefined, context: ExecutionContext): unknown => {
-    const user = context.switchToHttp().getRequest<{ user?: Record<string, unknown> }>().user;
+    const user = httpRequestOf<{ user?: Record<string, unknown> }>(context).user;
     if (!user) return undefined;
     return property ? user[property] : user;
   },

@@ -15,11 +15,10 @@ import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException, NotAuthenticatedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { isAuthenticatedIn, noteAuthenticated } from './authenticated-context.js';
+import { httpRequestOf, httpResponseOf } from './http-context.js';
 import { AuthenticationOutcome, RequestAuthenticator } from './request-authenticator.js';
 import { RouteMetadata } from './route-metadata.js';
 import { safeRedirectPath } from './safe-redirect-path.js';
-
-type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /**
  * Requires a logged-in user. Tries the configured strategies in order (default `jwt`, `basic`); the
@@ -74,25 +73,24 @@ export class LoginRequiredGuard implements CanActivate {
    * Like {@link LoginRequiredGuard.canActivate}, it answers without a promise when it can; `await` it.
    */
   authenticate(context: ExecutionContext, optional = false): boolean | Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthRequest>();
+    const request = httpRequestOf<AuthRequest>(context);
     if (isAuthenticatedIn(context, request)) return true;
     const outcome = this.authenticator.authenticate(request, this.options.strategies);
     return outcome instanceof Promise
-      ? outcome.then((settled) => this.settle(context, http, request, settled, optional))
-      : this.settle(context, http, request, outcome, optional);
+      ? outcome.then((settled) => this.settle(context, request, settled, optional))
+      : this.settle(context, request, outcome, optional);
   }
 
   /** Puts the user on the request, or throws the answer for a caller without one. */
   private settle(
     context: ExecutionContext,
-    http: HttpArgumentsHost,
     request: AuthRequest,
     outcome: AuthenticationOutcome,
     optional: boolean,
   ): boolean {
     const order = this.options.strategies;
-    this.authenticator.finish(http.getResponse(), outcome);
+    const response = httpResponseOf(context);
+    this.authenticator.finish(response, outcome);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
       request.authInfo = outcome.info;
@@ -104,7 +102,7 @@ export class LoginRequiredGuard implements CanActivate {
       outcome.kind === 'failure'
         ? outcome
         : { exception: this.missingCredentialException(request), strategy: order[0] };
-    throw this.rejection(context, request, http.getResponse(), order, failure);
+    throw this.rejection(context, request, response, order, failure);
   }
 
   /** True when `@OptionalAuth()` is on the handler or its controller. */

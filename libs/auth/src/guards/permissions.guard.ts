@@ -4,9 +4,14 @@ import { PERMISSIONS_KEY } from '../auth.constants.js';
 import type { PermissionRequirement } from '../decorators/permissions.decorator.js';
 import { InsufficientPermissionsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
-import { ALL_PERMISSIONS, PermissionResolver } from '../permissions/permission-resolver.js';
+import {
+  ALL_PERMISSIONS,
+  PermissionResolver,
+  type PermissionSet,
+} from '../permissions/permission-resolver.js';
 import { quoted } from '../strategies/authorization-header.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { httpRequestOf, httpResponseOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import { RouteMetadata } from './route-metadata.js';
@@ -36,25 +41,44 @@ export class PermissionsGuard implements CanActivate {
       .filter((requirement): requirement is PermissionRequirement => requirement !== undefined),
   );
 
+  /**
+   * Answers without a promise when the request was authenticated without a read and the resolver
+   * has the user's permissions cached ({@link PermissionResolver.cachedPermissionsOf}), so Nest runs
+   * the handler in the same tick; otherwise a promise. Refusals are thrown either way.
+   */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const requirements = this.routeRequirements.of(context);
     if (requirements.length === 0) return true;
-    return this.check(context, requirements);
+    const authenticated = this.login.authenticate(context);
+    return authenticated instanceof Promise
+      ? authenticated.then(() => this.check(context, requirements))
+      : this.check(context, requirements);
   }
 
-  private async check(
+  private check(
     context: ExecutionContext,
     requirements: readonly PermissionRequirement[],
-  ): Promise<boolean> {
-    const authenticated = this.login.authenticate(context);
-    if (authenticated instanceof Promise) await authenticated;
-    const request = context.switchToHttp().getRequest<AuthRequest>();
+  ): boolean | Promise<boolean> {
+    const request = httpRequestOf<AuthRequest>(context);
+    const user = request.user as object;
+    const cached = this.resolver.cachedPermissionsOf?.(user);
+    if (cached !== undefined) return this.decide(context, request, requirements, cached);
     // A resolver that cannot reach the database answers 503 here, whatever filters the app has.
-    const held = await this.resolver
-      .permissionsOf(request.user as object)
-      .catch((error: unknown) => {
+    return this.resolver.permissionsOf(user).then(
+      (held) => this.decide(context, request, requirements, held),
+      (error: unknown) => {
         throw asServiceUnavailable(error);
-      });
+      },
+    );
+  }
+
+  /** Lets the request through when `held` meets every requirement; else throws the 403. */
+  private decide(
+    context: ExecutionContext,
+    request: AuthRequest,
+    requirements: readonly PermissionRequirement[],
+    held: PermissionSet,
+  ): boolean {
     const info = request.authInfo as { strategy?: string; scopes?: string[] } | undefined;
     const scopes = info?.strategy === 'api-key' && info.scopes?.length ? info.scopes : undefined;
     const owns = (codename: string) => held === ALL_PERMISSIONS || held.has(codename);
@@ -71,7 +95,7 @@ export class PermissionsGuard implements CanActivate {
     const lacking = [...missing];
     if (scopes && lacking.some(owns)) {
       this.authenticator.setHeader(
-        context.switchToHttp().getResponse(),
+        httpResponseOf(context),
         'WWW-Authenticate',
         `Bearer error="insufficient_scope", scope=${quoted(lacking.join(' '))}`,
       );

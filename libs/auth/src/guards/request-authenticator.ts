@@ -38,8 +38,13 @@ export class RequestAuthenticator {
   ): AuthenticationOutcome | Promise<AuthenticationOutcome> {
     for (const name of order) {
       const strategy = this.registry.get(name);
+      if (strategy.verifyIfPresent && strategy.verifyDirectly) {
+        const outcome = runDirectly(strategy, request, strategy.verifyIfPresent);
+        if (outcome !== undefined) return outcome;
+        continue;
+      }
       if (!strategy.hasCredential(request)) continue;
-      if (strategy.verifyDirectly) return runDirectly(strategy, request);
+      if (strategy.verifyDirectly) return runDirectly(strategy, request, strategy.verifyDirectly)!;
       return runStrategy(strategy, request).catch((error: unknown) => outageOrThrow(error, name));
     }
     return NO_CREDENTIAL;
@@ -102,25 +107,28 @@ function outageOrThrow(error: unknown, strategy: string): AuthenticationOutcome 
 }
 
 /**
- * Runs a strategy's direct path, mapping its answers the way {@link runStrategy} maps Passport's: a
- * verdict with a user is `success()`, one without is `fail()`, a thrown `AuthException` is `error()`
- * with an authentication failure, anything else an outage or a bug.
+ * Runs a strategy's direct path (`verifyDirectly` or `verifyIfPresent`), mapping its answers the way
+ * {@link runStrategy} maps Passport's: a verdict with a user is `success()`, one without is `fail()`,
+ * a thrown `AuthException` is `error()` with an authentication failure, anything else an outage or a
+ * bug. Undefined when `verify` found no credential of its kind.
  */
 function runDirectly(
   strategy: RegisteredStrategy,
   request: AuthRequest,
-): AuthenticationOutcome | Promise<AuthenticationOutcome> {
+  verify: (request: AuthRequest) => StrategyVerdict | Promise<StrategyVerdict> | undefined,
+): AuthenticationOutcome | Promise<AuthenticationOutcome> | undefined {
   const name = strategy.strategyName;
   const failed = (error: unknown): AuthenticationOutcome =>
     error instanceof AuthException
       ? { kind: 'failure', exception: error, strategy: name }
       : outageOrThrow(error, name);
-  let verdict: StrategyVerdict | Promise<StrategyVerdict>;
+  let verdict: StrategyVerdict | Promise<StrategyVerdict> | undefined;
   try {
-    verdict = strategy.verifyDirectly!(request);
+    verdict = verify.call(strategy, request);
   } catch (error) {
     return failed(error);
   }
+  if (verdict === undefined) return undefined;
   return verdict instanceof Promise
     ? verdict.then((settled) => decided(strategy, settled), failed)
     : decided(strategy, verdict);

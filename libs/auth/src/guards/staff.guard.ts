@@ -3,6 +3,7 @@ import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
+import { httpRequestOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 
 /**
@@ -21,7 +22,7 @@ export class StaffGuard implements CanActivate {
     // Portcullis protects HTTP routes; a staff check on another transport must not pass by default.
     if (context.getType() !== 'http') return false;
     await this.login.authenticate(context);
-    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const request = httpRequestOf<AuthRequest>(context);
     const user = request.user as AuthUser;
     const info = request.authInfo as { strategy?: string; scopes?: string[] } | undefined;
     const scopedKey = info?.strategy === 'api-key' && (info.scopes?.length ?? 0) > 0;

@@ -3,6 +3,7 @@ import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
+import { httpRequestOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 
 /**
@@ -17,7 +18,7 @@ export class SuperuserGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false;
     await this.login.authenticate(context);
-    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const request = httpRequestOf<AuthRequest>(context);
     if ((request.authInfo as { strategy?: string } | undefined)?.strategy === 'api-key') {
       throw new AuthException(
         AuthErrorCode.InsufficientPermissions,

@@ -33,14 +33,21 @@ export class DefaultPermissionResolver extends PermissionResolver {
   }
 
   async permissionsOf(user: object): Promise<PermissionSet> {
-    const { isActive, isSuperuser } = user as AuthUser;
-    if (isActive === false) return new Set();
-    if (isSuperuser === true) return ALL_PERMISSIONS;
+    const known = this.cachedPermissionsOf(user);
+    if (known !== undefined) return known;
     const id = this.users.idOf(user);
-    const cached = this.enabled ? this.cache.get(id) : undefined;
-    if (cached) return cached;
     const held = await this.grants.permissionsOfUserId(id);
     if (this.enabled) this.cache.set(id, held);
     return held;
   }
+
+  /** Superusers and inactive users, and users whose permissions are cached; else undefined. */
+  override cachedPermissionsOf(user: object): PermissionSet | undefined {
+    const { isActive, isSuperuser } = user as AuthUser;
+    if (isActive === false) return NO_PERMISSIONS;
+    if (isSuperuser === true) return ALL_PERMISSIONS;
+    return this.enabled ? this.cache.get(this.users.idOf(user)) : undefined;
+  }
 }
+
+const NO_PERMISSIONS: ReadonlySet<string> = new Set();

@@ -22,4 +22,11 @@ export type PermissionSet = ReadonlySet<string> | typeof ALL_PERMISSIONS;
 export abstract class PermissionResolver {
   /** The permissions of an authenticated, active user. */
   abstract permissionsOf(user: object): Promise<PermissionSet>;
+
+  /**
+   * Optional: the permissions of the user when the resolver has them at hand (cached), else
+   * undefined, without a promise. `PermissionsGuard` asks this first, so that a request whose answer is
+   * known needs no promise; a resolver without it is always asked {@link PermissionResolver.permissionsOf}.
+   */
+  cachedPermissionsOf?(user: object): PermissionSet | undefined;
 }

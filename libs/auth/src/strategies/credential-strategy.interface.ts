@@ -40,6 +40,15 @@ export interface CredentialStrategy {
    * hooks; without it the guard runs the Passport protocol.
    */
   readonly verifyDirectly?: (request: AuthRequest) => StrategyVerdict | Promise<StrategyVerdict>;
+  /**
+   * Optional: {@link CredentialStrategy.hasCredential} and {@link CredentialStrategy.verifyDirectly}
+   * in one pass, so the credential is read once: undefined when the request carries no credential of
+   * this kind ("not mine"), otherwise what `verifyDirectly` answers. Used instead of both when both
+   * it and `verifyDirectly` are present.
+   */
+  readonly verifyIfPresent?: (
+    request: AuthRequest,
+  ) => StrategyVerdict | Promise<StrategyVerdict> | undefined;
   /** Adds what the strategy needs to the response (e.g. renewed cookies) once it has decided. */
   writeResponse?(response: unknown, info: unknown, failure?: AuthException): void;
 }

@@ -38,6 +38,21 @@ export class JwtStrategy
       }
     : undefined;
 
+  /**
+   * {@link JwtStrategy.hasCredential} and {@link JwtStrategy.verifyDirectly} in one pass: a token
+   * verified before (the usual request) is read once and looked up once.
+   */
+  readonly verifyIfPresent = this.verifyDirectly
+    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> | undefined => {
+        const token = passportBearerToken(request.headers.authorization);
+        if (token !== undefined) {
+          const remembered = this.backend.verifyRememberedToken(token);
+          if (remembered !== undefined) return remembered;
+        }
+        return this.carriesCompactJws(request) ? this.verifyDirectly!(request) : undefined;
+      }
+    : undefined;
+
   constructor(private readonly backend: JwtBackend<object>) {
     super();
   }
@@ -55,6 +70,11 @@ export class JwtStrategy
     // A token verified before is a compact JWS: the usual request needs no scan of its token.
     const token = passportBearerToken(request.headers.authorization);
     if (token !== undefined && this.backend.remembers(token)) return true;
+    return this.carriesCompactJws(request);
+  }
+
+  /** True when the request's bearer credential has the shape of a compact JWS, good or bad. */
+  private carriesCompactJws(request: AuthRequest): boolean {
     const authorization = readAuthorization(request);
     return authorization?.scheme === 'bearer' && COMPACT_JWS_SHAPE.test(authorization.credentials);
   }

@@ -122,20 +122,29 @@ export class KeyRing {
    * anything else.
    */
   verify(token: string): Record<string, unknown> {
-    const key = rememberedUnder(token);
-    const seen = this.verified.get(key);
-    if (seen !== undefined && seen.token === token) {
-      if (Date.now() <= seen.until) return seen.claims;
-      this.verified.delete(key);
-      throw new TokenExpiredException();
-    }
+    const remembered = this.verifyRemembered(token);
+    if (remembered !== undefined) return remembered;
     const claims = this.verifyUncached(token);
     // Only compact-JWS-shaped tokens are remembered, so that a remembered token has that shape.
     if (typeof claims.exp === 'number' && COMPACT_JWS_SHAPE.test(token)) {
       const until = (claims.exp + this.options.jwt.leeway) * 1000;
-      this.verified.set(key, { token, claims: Object.freeze(claims), until });
+      this.verified.set(rememberedUnder(token), { token, claims: Object.freeze(claims), until });
     }
     return claims;
+  }
+
+  /**
+   * {@link KeyRing.verify} for a token it has verified before and still remembers: its claims (the same
+   * frozen object each time), or a TokenExpiredException once it is past its `exp` (+ leeway).
+   * Undefined for any other token, which this does not look at further.
+   */
+  verifyRemembered(token: string): Record<string, unknown> | undefined {
+    const key = rememberedUnder(token);
+    const seen = this.verified.get(key);
+    if (seen === undefined || seen.token !== token) return undefined;
+    if (Date.now() <= seen.until) return seen.claims;
+    this.verified.delete(key);
+    throw new TokenExpiredException();
   }
 
   /**

@@ -106,6 +106,16 @@ export class TokenService {
     return this.keys.verify(token);
   }
 
+  /**
+   * {@link TokenService.verifyAccessToken} for a token the key ring has verified before and remembers
+   * ({@link KeyRing.verifyRemembered}); undefined for any other token.
+   *
+   * @throws TokenExpiredException
+   */
+  verifyRememberedAccessToken(token: string): Record<string, unknown> | undefined {
+    return this.keys.verifyRemembered(token);
+  }
+
   /** True when the key ring has verified this exact token and still remembers it ({@link KeyRing.remembers}). */
   remembers(token: string): boolean {
     return this.keys.remembers(token);
