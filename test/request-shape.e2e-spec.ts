@@ -30,29 +30,42 @@ class ShapeController {
   }
 }
 
+@Module({
+  imports: [
+    testTypeOrmModule('sqlite::memory:'),
+    AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET } }),
+  ],
+  controllers: [ShapeController],
+})
+class ShapeFixture {}
+
+async function withUser<T extends INestApplication>(app: T): Promise<T> {
+  await app
+    .get<UserService<User>>(UserService)
+    .createUser({ username: 'shape', password: 'correct horse battery' });
+  return app;
+}
+
 /**
  * A Fastify app with Portcullis; `beforeNest` runs on the Fastify instance before Nest sees it, as an
  * application's own plugins do.
  */
 async function startApp(beforeNest?: (fastify: FastifyInstance) => void) {
-  @Module({
-    imports: [
-      testTypeOrmModule('sqlite::memory:'),
-      AuthModule.forRoot({ routes: true, jwt: { secret: TEST_JWT_SECRET } }),
-    ],
-    controllers: [ShapeController],
-  })
-  class ShapeFixture {}
   const moduleRef = await Test.createTestingModule({ imports: [ShapeFixture] }).compile();
   const adapter = new FastifyAdapter();
   beforeNest?.(adapter.getInstance());
   const app = moduleRef.createNestApplication<NestFastifyApplication>(adapter, { logger: false });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  await app
-    .get<UserService<User>>(UserService)
-    .createUser({ username: 'shape', password: 'correct horse battery' });
-  return app;
+  return withUser(app);
+}
+
+/** The same app on Express. */
+async function startExpressApp() {
+  const moduleRef = await Test.createTestingModule({ imports: [ShapeFixture] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return withUser(app);
 }
 
 async function accessToken(app: INestApplication): Promise<string> {
@@ -107,5 +120,40 @@ describe('Fastify requests keep one shape', () => {
       .expect(200);
     expect(guarded.body.username).toBe('shape');
     await request(app.getHttpServer()).get('/guarded').expect(401);
+  });
+});
+
+describe('Express requests carry user and authInfo from the start', () => {
+  let app: INestApplication | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('every request has both before Express sees it, so a guard adds no property', async () => {
+    app = await startExpressApp();
+    const token = await accessToken(app);
+    const open = await request(app.getHttpServer()).get('/open').expect(200);
+    const guarded = await request(app.getHttpServer())
+      .get('/guarded')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    expect(guarded.body.username).toBe('shape');
+    expect(open.body.keys).toEqual(expect.arrayContaining(['user', 'authInfo']));
+    expect(guarded.body.keys).toEqual(open.body.keys);
+  });
+
+  it('anonymous callers still have no user; bad credentials are still refused', async () => {
+    app = await startExpressApp();
+    const server = app.getHttpServer();
+    const token = await accessToken(app);
+    await request(server).get('/optional').expect(200, { user: null });
+    await request(server)
+      .get('/optional')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200, { user: 'shape' });
+    await request(server).get('/guarded').expect(401);
+    await request(server).get('/guarded').set('Authorization', `Bearer ${token}x`).expect(401);
   });
 });
