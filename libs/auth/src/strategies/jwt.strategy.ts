@@ -46,6 +46,8 @@ export class JwtStrategy
     ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> | undefined => {
         const token = passportBearerToken(request.headers.authorization);
         if (token !== undefined) {
+          // No dot, no JWS (an API key, say): another strategy's credential, whatever it is.
+          if (token.indexOf('.') === -1) return undefined;
           const remembered = this.backend.verifyRememberedToken(token);
           if (remembered !== undefined) return remembered;
         }
