@@ -44,10 +44,8 @@ export class DefaultPermissionResolver extends PermissionResolver {
   /** Superusers and inactive users, and users whose permissions are cached; else undefined. */
   override cachedPermissionsOf(user: object): PermissionSet | undefined {
     const { isActive, isSuperuser } = user as AuthUser;
-    if (isActive === false) return NO_PERMISSIONS;
+    if (isActive === false) return new Set<string>();
     if (isSuperuser === true) return ALL_PERMISSIONS;
     return this.enabled ? this.cache.get(this.users.idOf(user)) : undefined;
   }
 }
-
-const NO_PERMISSIONS: ReadonlySet<string> = new Set();
