@@ -76,6 +76,29 @@ async function accessToken(app: INestApplication): Promise<string> {
   return login.body.access_token as string;
 }
 
+/** The property names of an open and of a guarded request, once the guarded one has its user. */
+async function openAndGuardedKeys(app: INestApplication) {
+  const token = await accessToken(app);
+  const open = await request(app.getHttpServer()).get('/open').expect(200);
+  const guarded = await request(app.getHttpServer())
+    .get('/guarded')
+    .set('Authorization', `Bearer ${token}`)
+    .expect(200);
+  expect(guarded.body.username).toBe('shape');
+  return { open: open.body.keys as string[], guarded: guarded.body.keys as string[] };
+}
+
+/** An @OptionalAuth() route: no user for an anonymous caller, the user for a good token. */
+async function expectOptionalUser(app: INestApplication) {
+  const token = await accessToken(app);
+  await request(app.getHttpServer()).get('/optional').expect(200, { user: null });
+  await request(app.getHttpServer())
+    .get('/optional')
+    .set('Authorization', `Bearer ${token}`)
+    .expect(200, { user: 'shape' });
+  return token;
+}
+
 describe('Fastify requests keep one shape', () => {
   let app: NestFastifyApplication | undefined;
 
@@ -90,25 +113,14 @@ describe('Fastify requests keep one shape', () => {
     expect(fastify.hasRequestDecorator('user')).toBe(true);
     expect(fastify.hasRequestDecorator('authInfo')).toBe(true);
 
-    const token = await accessToken(app);
-    const open = await request(app.getHttpServer()).get('/open').expect(200);
-    const guarded = await request(app.getHttpServer())
-      .get('/guarded')
-      .set('Authorization', `Bearer ${token}`)
-      .expect(200);
-    expect(guarded.body.username).toBe('shape');
-    expect(open.body.keys).toContain('user');
-    expect(guarded.body.keys).toEqual(open.body.keys);
+    const keys = await openAndGuardedKeys(app);
+    expect(keys.open).toContain('user');
+    expect(keys.guarded).toEqual(keys.open);
   });
 
   it('leaves request.user undefined for an anonymous caller of an @OptionalAuth() route', async () => {
     app = await startApp();
-    const token = await accessToken(app);
-    await request(app.getHttpServer()).get('/optional').expect(200, { user: null });
-    await request(app.getHttpServer())
-      .get('/optional')
-      .set('Authorization', `Bearer ${token}`)
-      .expect(200, { user: 'shape' });
+    await expectOptionalUser(app);
   });
 
   it('boots next to a plugin that declared request.user first (as @fastify/passport does)', async () => {
@@ -133,26 +145,15 @@ describe('Express requests carry user and authInfo from the start', () => {
 
   it('every request has both before Express sees it, so a guard adds no property', async () => {
     app = await startExpressApp();
-    const token = await accessToken(app);
-    const open = await request(app.getHttpServer()).get('/open').expect(200);
-    const guarded = await request(app.getHttpServer())
-      .get('/guarded')
-      .set('Authorization', `Bearer ${token}`)
-      .expect(200);
-    expect(guarded.body.username).toBe('shape');
-    expect(open.body.keys).toEqual(expect.arrayContaining(['user', 'authInfo']));
-    expect(guarded.body.keys).toEqual(open.body.keys);
+    const keys = await openAndGuardedKeys(app);
+    expect(keys.open).toEqual(expect.arrayContaining(['user', 'authInfo']));
+    expect(keys.guarded).toEqual(keys.open);
   });
 
   it('anonymous callers still have no user; bad credentials are still refused', async () => {
     app = await startExpressApp();
     const server = app.getHttpServer();
-    const token = await accessToken(app);
-    await request(server).get('/optional').expect(200, { user: null });
-    await request(server)
-      .get('/optional')
-      .set('Authorization', `Bearer ${token}`)
-      .expect(200, { user: 'shape' });
+    const token = await expectOptionalUser(app);
     await request(server).get('/guarded').expect(401);
     await request(server).get('/guarded').set('Authorization', `Bearer ${token}x`).expect(401);
   });

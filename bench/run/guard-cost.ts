@@ -40,11 +40,12 @@ async function main(): Promise<void> {
   await app.init();
   try {
     const credentials = await app.get(BenchCredentialsService).headers();
-    const controllers = new Map(rowControllers().map((type) => [type.name, type]));
+    // One controller per row, in the row table's order.
+    const controllers = rowControllers();
     const costs: GuardCost[] = [];
-    for (const row of BENCH_ROWS) {
+    for (const [index, row] of BENCH_ROWS.entries()) {
       if (SKIPPED.has(row.id)) continue;
-      const controller = controllers.get(`Row_${row.id.replace(/\W/g, '_')}`)!;
+      const controller = controllers[index];
       const headers = row.credential ? credentials[row.credential] : {};
       costs.push(await measureRow(app, row, controller, headers));
     }
@@ -73,7 +74,8 @@ async function measureRow(
 ): Promise<GuardCost> {
   const guards = guardsOf(app, controller);
   const handler = controller.prototype.handle as (...args: unknown[]) => unknown;
-  const response = { raw: {}, header: () => response, headers: () => response };
+  // Guards touch the response only to refuse, which this run treats as an error.
+  const response = {};
   let promises = 0;
   const once = async (): Promise<void> => {
     // The request as Fastify hands it to Nest, with the headers the load generator sends.
