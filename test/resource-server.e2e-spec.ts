@@ -433,6 +433,45 @@ describe('resource server boot checks', () => {
     expect(error.message).not.toContain(String(privateKey.export({ format: 'jwk' }).d));
   });
 
+  it.each(ADAPTERS)(
+    'forRootAsync on %s: mode beside useFactory, keys from the factory',
+    async (adapter) => {
+      @Module({})
+      class AsyncResourceApp {}
+      const app = await createTestApp(
+        [
+          {
+            module: AsyncResourceApp,
+            imports: [
+              AuthModule.forRootAsync({
+                mode: 'resource-server',
+                useFactory: () => ({ jwt: { keys, issuer: ISSUER, audience: AUDIENCE } }),
+              }),
+            ],
+            controllers: [ResourceController],
+          },
+        ],
+        adapter,
+      );
+      try {
+        const input = `${segment({ alg: 'ES256', kid: 'k1' })}.${segment(accessClaims('42', { perms: ['notes.read'] }))}`;
+        const signature = sign('sha256', Buffer.from(input), {
+          key: privateKey,
+          dsaEncoding: 'ieee-p1363',
+        }).toString('base64url');
+        const token = `${input}.${signature}`;
+        const response = await request(app.getHttpServer())
+          .get('/api/notes')
+          .set('Authorization', `Bearer ${token}`);
+        expect(response.status).toBe(200);
+        const login = await request(app.getHttpServer()).post('/auth/login').send({});
+        expect(login.status).toBe(404);
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
   it('accepts a private key without needing it, and never signs with it', async () => {
     const app = await createTestApp(
       [resourceServer({ jwt: { keys: [{ kid: 'k1', algorithm: 'ES256', privateKey }] } })],
