@@ -18,6 +18,7 @@ import {
   ResolvedStructuralOptions,
 } from './auth.resolved-options.js';
 import { JwtBackend } from './backends/jwt.backend.js';
+import { TokenUsers } from './backends/token-user.js';
 import { PasswordBackend } from './backends/password.backend.js';
 import { AuthConfigurationError } from './errors/auth.exception.js';
 import { ServiceUnavailableInterceptor } from './errors/service-unavailable.interceptor.js';
@@ -50,6 +51,8 @@ import {
 } from './permissions/permission-grant.entities.js';
 import { PermissionResolver } from './permissions/permission-resolver.js';
 import { PermissionService } from './permissions/permission.service.js';
+import { PermissionsClaim } from './permissions/permissions-claim.js';
+import { TokenClaimsPermissionResolver } from './permissions/token-claims-permission.resolver.js';
 import { ApiKeyService } from './api-keys/api-key.service.js';
 import { createAdminController } from './http/admin.controller.js';
 import { createApiKeysController } from './http/api-keys.controller.js';
@@ -75,7 +78,8 @@ import { InvalidationBus } from './redis/invalidation-bus.js';
 
 /**
  * Portcullis. Import it once, in the root module; it is global, so its guards, decorators and services
- * work in every module. Needs a `TypeOrmModule.forRoot()` connection in the app.
+ * work in every module. Needs a `TypeOrmModule.forRoot()` connection in the app, except in
+ * `mode: 'resource-server'`, which reads no database.
  *
  * @example
  * ```ts
@@ -121,6 +125,7 @@ export class AuthModule extends ConfigurableAuthModule {
 
   private static assemble(base: DynamicModule, input: AuthModuleStructuralOptions): DynamicModule {
     const structural = resolveStructuralOptions(input);
+    if (structural.resourceServer) return resourceServer(base, structural);
     const providers: Provider[] = [
       ...(base.providers ?? []),
       { provide: AUTH_STRUCTURAL_OPTIONS, useValue: structural },
@@ -167,6 +172,7 @@ export class AuthModule extends ConfigurableAuthModule {
       ApiKeyService,
       ApiKeyStrategy,
       PermissionService,
+      PermissionsClaim,
       {
         provide: PermissionResolver,
         useClass: structural.permissionResolver ?? DefaultPermissionResolver,
@@ -234,6 +240,62 @@ export class AuthModule extends ConfigurableAuthModule {
       ],
     };
   }
+}
+
+/**
+ * `mode: 'resource-server'`: only what verifies access tokens and checks permissions from their
+ * claims. Nothing here reads a database, so the app needs no TypeORM connection.
+ */
+function resourceServer(base: DynamicModule, structural: ResolvedStructuralOptions): DynamicModule {
+  const providers: Provider[] = [
+    ...(base.providers ?? []),
+    { provide: AUTH_STRUCTURAL_OPTIONS, useValue: structural },
+    {
+      provide: AUTH_RESOLVED_OPTIONS,
+      useFactory: (options: AuthModuleOptions) => resolveAuthOptions(options, structural),
+      inject: [AUTH_MODULE_OPTIONS],
+    },
+    AuthEvents,
+    KeyRing,
+    ExternalIssuers,
+    TokenService,
+    TokenUsers,
+    JwtBackend,
+    JwtStrategy,
+    {
+      provide: PermissionResolver,
+      useClass: structural.permissionResolver ?? TokenClaimsPermissionResolver,
+    },
+    PermissionsGuard,
+    StaffGuard,
+    SuperuserGuard,
+    StrategyRegistry,
+    RequestAuthenticator,
+    RequestShape,
+    LoginRequiredGuard,
+    AuthGuard,
+  ];
+  if (structural.global) providers.push({ provide: APP_GUARD, useExisting: LoginRequiredGuard });
+  return {
+    ...base,
+    global: true,
+    controllers: [],
+    providers,
+    exports: [
+      AUTH_RESOLVED_OPTIONS,
+      AuthEvents,
+      KeyRing,
+      TokenService,
+      JwtBackend,
+      PermissionResolver,
+      PermissionsGuard,
+      StaffGuard,
+      StrategyRegistry,
+      RequestAuthenticator,
+      LoginRequiredGuard,
+      AuthGuard,
+    ],
+  };
 }
 
 function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {

@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, type JsonWebKey } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
@@ -93,6 +93,21 @@ export interface AuthJwtOptions {
   keys?: JwtKeyOptions[];
   /** The `kid` of the key that signs new tokens. @default the first of `keys` */
   signingKeyId?: string;
+  /**
+   * More verify-only keys, as a JWK Set: on a resource server, the issuer's
+   * `/.well-known/jwks.json` document pasted in (or read from a file). Every key needs `kid` and
+   * `alg` (RS256, PS256, ES256 or EdDSA); secrets and private keys are refused.
+   * @default none
+   */
+  jwks?: { keys: JsonWebKey[] };
+  /**
+   * Access tokens carry the user's effective permissions in a `perms` claim (codenames; a superuser's
+   * is `['*']`), so a resource server decides `@Permissions()` from the token alone. A grant or
+   * revocation takes effect at the user's next access token (login or refresh). Refresh tokens never
+   * carry it.
+   * @default false
+   */
+  permissionsClaim?: boolean;
   /** `iss` claim written and required. @default 'portcullis' */
   issuer?: string;
   /** `aud` claim written and required. @default 'portcullis' */
@@ -308,8 +323,33 @@ export interface AuthModuleOptions {
   redis?: Redis | string | RedisConnectionOptions;
 }
 
+/**
+ * What this service is: `issuer` (the default) keeps users, logs them in and signs tokens;
+ * `resource-server` only checks the tokens of a Portcullis issuer with its public keys.
+ */
+export type AuthMode = 'issuer' | 'resource-server';
+
 /** Options that shape the module graph. With `forRootAsync` they sit beside `useFactory`. */
 export interface AuthModuleStructuralOptions {
+  /**
+   * `resource-server`: a service that only accepts another Portcullis server's access tokens. It
+   * needs the issuer's public keys (`jwt.keys` with `publicKey`, or `jwt.jwks`), signs nothing,
+   * mounts no routes, uses no database (no `TypeOrmModule` needed) and only the `jwt` strategy. The
+   * user on the request is a {@link TokenUser} built from the token's claims; its permissions come
+   * from the `perms` claim (`jwt.permissionsClaim` on the issuer). Ending a session at the issuer does
+   * not reach it: a token works until it expires, so keep `jwt.accessTokenTtl` short.
+   * @default 'issuer'
+   *
+   * @example
+   * ```ts
+   * AuthModule.forRoot({
+   *   mode: 'resource-server',
+   *   jwt: { keys: [{ kid: '2026-12', algorithm: 'EdDSA', publicKey: process.env.ISSUER_PUBLIC_KEY }],
+   *          issuer: 'https://id.example', audience: 'notes-api', accessTokenTtl: 300 },
+   * })
+   * ```
+   */
+  mode?: AuthMode;
   /**
    * The TypeORM entity class of users. It must be decorated with `@Entity()` and provide the user
    * contract: a primary key, the `usernameField` column and `passwordHash` (`isActive`, `isStaff`,

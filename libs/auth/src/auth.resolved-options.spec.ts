@@ -32,6 +32,7 @@ describe('resolveStructuralOptions', () => {
       routesPrefix: null,
       adminRoutes: false,
       global: false,
+      resourceServer: false,
     });
     expect(resolveStructuralOptions({})).toEqual(resolveStructuralOptions());
   });

@@ -3,6 +3,7 @@ import { getMetadataArgsStorage } from 'typeorm';
 import type { Type } from '@nestjs/common';
 import { AuthConfigurationError } from './errors/auth.exception.js';
 import {
+  AuthJwtOptions,
   AuthModuleOptions,
   AuthModuleStructuralOptions,
   LOGIN_STRATEGY_NAMES,
@@ -10,7 +11,12 @@ import {
   RedisConnectionOptions,
   ThrottleOptions,
 } from './auth.options.js';
-import { resolveJwtKeys, type ResolvedJwtKey } from './tokens/jwt-keys.js';
+import {
+  resolveJwtKeys,
+  type JwtAlgorithm,
+  type JwtKeyOptions,
+  type ResolvedJwtKey,
+} from './tokens/jwt-keys.js';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { AuthEventListener } from './events/auth-event.js';
 import type { ThrottleStore } from './throttle/throttle-store.js';
@@ -31,6 +37,8 @@ export interface ResolvedStructuralOptions {
   /** Whether `<routesPrefix>/admin` is mounted (only ever with routes). */
   adminRoutes: boolean;
   global: boolean;
+  /** `mode: 'resource-server'`: verify-only keys, no routes, no database, the user from the claims. */
+  resourceServer: boolean;
 }
 
 /** An external issuer with defaults applied. Internal. */
@@ -50,7 +58,13 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   jwt: {
     /** Every key of the ring, the signing key included. */
     keys: ResolvedJwtKey[];
+    /**
+     * The key that signs. On a resource server, which signs nothing, the first key of the ring, kept
+     * without its `signKey` even when a private key was given.
+     */
     signingKey: ResolvedJwtKey;
+    /** Access tokens carry the `perms` claim (`jwt.permissionsClaim`). */
+    permissionsClaim: boolean;
     issuer: string;
     audience: string;
     accessTokenTtl: number;
@@ -120,13 +134,14 @@ export function resolveStructuralOptions(
   options: AuthModuleStructuralOptions = {},
 ): ResolvedStructuralOptions {
   const problems: string[] = [];
+  const resourceServer = resourceServerMode(problems, options);
   const userEntity = options.userEntity === undefined ? User : options.userEntity;
   if (!isEntityClass(userEntity)) {
     problems.push(
       `userEntity must be a TypeORM entity class decorated with @Entity(); got ${describe(userEntity)}.`,
     );
   }
-  const strategies = options.strategies ?? ['jwt', 'api-key', 'basic'];
+  const strategies = options.strategies ?? (resourceServer ? ['jwt'] : ['jwt', 'api-key', 'basic']);
   if (!Array.isArray(strategies) || strategies.length === 0) {
     problems.push(
       `strategies must be a non-empty array of strategy names (${LOGIN_STRATEGY_NAMES.join(', ')}).`,
@@ -166,7 +181,43 @@ export function resolveStructuralOptions(
     routesPrefix,
     adminRoutes: options.adminRoutes === true,
     global: options.global === true,
+    resourceServer,
   };
+}
+
+/**
+ * Whether `mode` is `resource-server`, with what contradicts it pushed to `problems`: such a service
+ * has no users of its own, so nothing that logs in, mounts routes or reads a user table.
+ */
+function resourceServerMode(problems: string[], options: AuthModuleStructuralOptions): boolean {
+  const mode = options.mode ?? 'issuer';
+  if (mode !== 'issuer' && mode !== 'resource-server') {
+    problems.push(`mode must be 'issuer' or 'resource-server'; got ${String(mode)}.`);
+    return false;
+  }
+  if (mode === 'issuer') return false;
+  if (options.routes) {
+    problems.push(
+      "mode 'resource-server' mounts no routes: register, login and refresh live at the issuer. Remove routes, or use mode 'issuer'.",
+    );
+  }
+  if (options.adminRoutes) {
+    problems.push("mode 'resource-server' mounts no admin routes: remove adminRoutes.");
+  }
+  if (options.userEntity !== undefined) {
+    problems.push(
+      "mode 'resource-server' has no user table (the user comes from the token's claims): remove userEntity.",
+    );
+  }
+  const others = (Array.isArray(options.strategies) ? options.strategies : []).filter(
+    (name) => name !== 'jwt',
+  );
+  if (others.length) {
+    problems.push(
+      `mode 'resource-server' accepts access tokens only: strategies may list only 'jwt'; got ${others.join(', ')}.`,
+    );
+  }
+  return true;
 }
 
 function describe(value: unknown): string {
@@ -221,16 +272,36 @@ export function resolveAuthOptions(
   if (input.normalizeHandle !== undefined && typeof input.normalizeHandle !== 'function') {
     problems.push('normalizeHandle must be a function (handle: string) => string.');
   }
-  const keys = jwtKeys(problems, jwt, env);
+  const keys = structural.resourceServer
+    ? resourceServerKeys(problems, jwt)
+    : [...jwtKeys(problems, jwt, env), ...jwksKeys(problems, jwt.jwks)];
+  if (jwt.jwks !== undefined) {
+    const kids = keys.map((key) => key.kid);
+    const duplicated = kids.find((kid, index) => kids.indexOf(kid) !== index);
+    if (duplicated !== undefined) {
+      problems.push(`jwt.keys and jwt.jwks: kid ${duplicated} is given twice.`);
+    }
+  }
   const signingKid = jwt.signingKeyId ?? keys[0]?.kid;
-  const signingKey = keys.find((key) => key.kid === signingKid);
-  if (keys.length && !signingKey) {
+  const signingKey = structural.resourceServer
+    ? keys[0] && { ...keys[0], signKey: undefined }
+    : keys.find((key) => key.kid === signingKid);
+  if (structural.resourceServer) {
+    if (input.externalIssuers?.length) {
+      problems.push(
+        "mode 'resource-server' cannot take externalIssuers: they map tokens to users of a local user table. List the issuer's public keys in jwt.keys or jwt.jwks.",
+      );
+    }
+  } else if (keys.length && !signingKey) {
     problems.push(`jwt.signingKeyId ${String(jwt.signingKeyId)} names no key of jwt.keys.`);
   } else if (signingKey && !signingKey.signKey) {
     problems.push(`jwt.keys: the signing key ${signingKey.kid} has no privateKey.`);
   }
+  if (jwt.permissionsClaim !== undefined && typeof jwt.permissionsClaim !== 'boolean') {
+    problems.push('jwt.permissionsClaim must be true or false.');
+  }
   const resolved: Omit<ResolvedAuthOptions, 'jwt' | 'apiKeys'> & {
-    jwt: Omit<ResolvedAuthOptions['jwt'], 'keys' | 'signingKey'>;
+    jwt: Omit<ResolvedAuthOptions['jwt'], 'keys' | 'signingKey' | 'permissionsClaim'>;
   } = {
     ...structural,
     usernameField,
@@ -319,7 +390,8 @@ export function resolveAuthOptions(
   }
   const apiKeys = apiKeySettings(problems, input.apiKeys, structural, signingKey, env);
   if (problems.length || !signingKey || !apiKeys) throw new AuthConfigurationError(problems);
-  return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey }, apiKeys };
+  const permissionsClaim = jwt.permissionsClaim === true;
+  return { ...resolved, jwt: { ...resolved.jwt, keys, signingKey, permissionsClaim }, apiKeys };
 }
 
 function passwordValidators(problems: string[], input: AuthModuleOptions): PasswordValidator[] {
@@ -576,6 +648,78 @@ function jwtKeys(
   }
   return resolveJwtKeys([{ algorithm: 'HS256', secret }], problems, 'jwt.secret');
 }
+
+/**
+ * The verify-only keys of a resource server: `jwt.keys` and `jwt.jwks`, public keys only. A shared
+ * HS secret is refused, since whoever holds it can mint tokens for any user of the issuer.
+ */
+function resourceServerKeys(
+  problems: string[],
+  jwt: NonNullable<AuthModuleOptions['jwt']>,
+): ResolvedJwtKey[] {
+  if (jwt.secret !== undefined) {
+    problems.push(
+      "mode 'resource-server' verifies with the issuer's public keys: jwt.secret (a shared HS secret) would let this service mint tokens. Give jwt.keys with publicKey, or jwt.jwks.",
+    );
+  }
+  const given = jwt.keys ?? [];
+  if (!Array.isArray(given)) {
+    problems.push('jwt.keys must be an array of keys.');
+    return [];
+  }
+  const hmac = given.filter(
+    (key) => typeof key?.algorithm === 'string' && /^HS/.test(key.algorithm),
+  );
+  if (hmac.length) {
+    problems.push(
+      `mode 'resource-server' verifies with public keys only: jwt.keys has ${hmac.map((key) => key.algorithm).join(', ')} (a shared secret would let this service mint tokens).`,
+    );
+  }
+  const keys = [
+    ...resolveJwtKeys(
+      given.filter((key) => !hmac.includes(key)),
+      problems,
+    ),
+    ...jwksKeys(problems, jwt.jwks),
+  ];
+  if (keys.length === 0 && jwt.secret === undefined && hmac.length === 0) {
+    problems.push(
+      "mode 'resource-server' needs the issuer's public keys: jwt.keys ([{ kid, algorithm, publicKey }]) or jwt.jwks (the issuer's /.well-known/jwks.json document).",
+    );
+  }
+  return keys;
+}
+
+/** The keys of `jwt.jwks`, each verify-only, with the `kid` and `alg` it names. */
+function jwksKeys(problems: string[], jwks: AuthJwtOptions['jwks']): ResolvedJwtKey[] {
+  if (jwks === undefined) return [];
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) {
+    problems.push('jwt.jwks must be a JWK Set: { keys: [ ... ] }.');
+    return [];
+  }
+  const keys: ResolvedJwtKey[] = [];
+  jwks.keys.forEach((jwk, index) => {
+    const label = `jwt.jwks.keys[${index}]`;
+    const algorithm = (jwk as { alg?: unknown } | null)?.alg;
+    const kid = (jwk as { kid?: unknown } | null)?.kid;
+    const use = (jwk as { use?: unknown } | null)?.use;
+    if (typeof algorithm !== 'string' || !JWKS_ALGORITHMS.includes(algorithm as JwtAlgorithm)) {
+      problems.push(
+        `${label}: alg must be one of ${JWKS_ALGORITHMS.join(', ')}; got ${String(algorithm)}.`,
+      );
+    } else if (typeof kid !== 'string' || kid.length === 0) {
+      problems.push(`${label}: kid is required (it picks the key for a token's kid header).`);
+    } else if (use !== undefined && use !== 'sig') {
+      problems.push(`${label}: use must be "sig"; got ${String(use)}.`);
+    } else {
+      const key: JwtKeyOptions = { kid, algorithm: algorithm as JwtAlgorithm, publicKey: jwk };
+      keys.push(...resolveJwtKeys([key], problems, `${label} (kid ${kid})`));
+    }
+  });
+  return keys;
+}
+
+const JWKS_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 function nonEmptyString(
   problems: string[],

@@ -16,6 +16,7 @@ export type {
   UserCacheOptions,
 } from './auth.options.js';
 export { defaultNormalizeHandle } from './auth.resolved-options.js';
+export type { AuthMode } from './auth.options.js';
 export {
   API_KEY_STRATEGY,
   AUTH_USER_ENTITY,
@@ -103,6 +104,7 @@ export { Clock, SystemClock } from './throttle/clock.js';
 export { AuthRedis } from './redis/auth-redis.js';
 export { JwtBackend } from './backends/jwt.backend.js';
 export type { AccessTokenInfo } from './backends/jwt.backend.js';
+export { ALL_PERMISSIONS_CLAIM, PERMISSIONS_CLAIM, type TokenUser } from './backends/token-user.js';
 export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.service.js';
 export { KeyRing } from './tokens/key-ring.js';
 export type { JsonWebKeySet } from './tokens/key-ring.js';
@@ -172,6 +174,7 @@ export {
   type PermissionSet,
 } from './permissions/permission-resolver.js';
 export { DefaultPermissionResolver } from './permissions/default-permission.resolver.js';
+export { TokenClaimsPermissionResolver } from './permissions/token-claims-permission.resolver.js';
 export { PermissionService } from './permissions/permission.service.js';
 export type { GroupView } from './permissions/permission.service.js';
 export {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
@@ -7,6 +7,7 @@ import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
+import { TokenUsers } from './token-user.js';
 
 /** What an access token says about the request beyond the user: put on `request.authInfo`. */
 export interface AccessTokenInfo {
@@ -29,12 +30,17 @@ export interface AccessTokenInfo {
  */
 @Injectable()
 export class JwtBackend<TUser extends object = AuthUser> {
+  /**
+   * `users`, `revoked` and `cache` read the database: a resource server has none of them, and
+   * `tokenUsers` (registered there only) builds the user from the claims instead.
+   */
   constructor(
-    private readonly users: UserService<TUser>,
+    @Optional() private readonly users: UserService<TUser>,
     private readonly tokens: TokenService,
-    private readonly revoked: RevokedSessionRegistry,
-    private readonly cache: UserCache<TUser>,
+    @Optional() private readonly revoked: RevokedSessionRegistry,
+    @Optional() private readonly cache: UserCache<TUser>,
     private readonly external: ExternalIssuers,
+    @Optional() private readonly tokenUsers?: TokenUsers,
   ) {}
 
   /**
@@ -109,6 +115,8 @@ export class JwtBackend<TUser extends object = AuthUser> {
     ) {
       throw new InvalidTokenException();
     }
+    // Resource server: the issuer's sessions are out of reach; the token is the whole answer.
+    if (this.tokenUsers) return this.tokenUsers.of(payload as never) as [TUser, AccessTokenInfo];
     if (this.revoked.isRevoked(payload.sid)) throw new TokenRevokedException();
     const info: AccessTokenInfo = { strategy: 'jwt', sessionId: payload.sid, tokenId: payload.jti };
     const id = this.users.parseId(payload.sub);

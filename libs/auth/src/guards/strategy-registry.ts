@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { Strategy } from 'passport-strategy';
 import { ApiKeyStrategy } from '../strategies/api-key.strategy.js';
 import { BasicStrategy } from '../strategies/basic.strategy.js';
@@ -18,16 +18,17 @@ export type RegisteredStrategy = CredentialStrategy & Strategy;
 export class StrategyRegistry {
   private readonly byName = new Map<string, RegisteredStrategy>();
 
+  /** All but `jwt` read a user table, so a resource server (no database) registers only `jwt`. */
   constructor(
     jwt: JwtStrategy,
-    basic: BasicStrategy,
-    password: PasswordStrategy,
-    cookie: CookieStrategy,
-    apiKey: ApiKeyStrategy,
+    @Optional() basic?: BasicStrategy,
+    @Optional() password?: PasswordStrategy,
+    @Optional() cookie?: CookieStrategy,
+    @Optional() apiKey?: ApiKeyStrategy,
   ) {
     const all = [jwt, basic, password, cookie, apiKey] as unknown as RegisteredStrategy[];
     for (const strategy of all) {
-      this.byName.set(strategy.strategyName, strategy);
+      if (strategy) this.byName.set(strategy.strategyName, strategy);
     }
   }
 

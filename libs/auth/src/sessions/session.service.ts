@@ -9,6 +9,7 @@ import { TokenResponse, TokenService } from '../tokens/token.service.js';
 import { AuthSession } from './auth-session.entity.js';
 import { RefreshTokenRecord } from './refresh-token.entity.js';
 import { RevokedSessionRegistry } from './revoked-session.registry.js';
+import { PermissionsClaim } from '../permissions/permissions-claim.js';
 
 /** Where a login came from, recorded on its session. */
 export interface SessionClient {
@@ -49,6 +50,7 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly registry: RevokedSessionRegistry,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    private readonly permissionsClaim: PermissionsClaim,
   ) {
     this.sessions = dataSource.getRepository(AuthSession);
     this.refreshTokens = dataSource.getRepository(RefreshTokenRecord);
@@ -211,13 +213,14 @@ export class SessionService {
   }
 
   /** The token pair of a session; the refresh token's lifetime was counted from `issuedAt`. */
-  private pair(
+  private async pair(
     session: AuthSession,
     refreshTokenId: string,
     expiresAt: number,
     issuedAt: number,
-  ): IssuedTokens {
-    const access = this.tokens.issueAccessToken(session.userId, session.id);
+  ): Promise<IssuedTokens> {
+    const permissions = await this.permissionsClaim.of(session.userId);
+    const access = this.tokens.issueAccessToken(session.userId, session.id, permissions);
     const refreshToken = this.tokens.signRefreshToken(
       {
         sub: session.userId,

@@ -6,6 +6,7 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenExpiredException } from '../errors/auth.exception.js';
 import type { ResolvedJwtKey } from './jwt-keys.js';
+import { AuthConfigurationError } from '../errors/auth.exception.js';
 
 /** A JSON Web Key Set (RFC 7517), as served at `/.well-known/jwks.json`. */
 export interface JsonWebKeySet {
@@ -57,6 +58,12 @@ function readHeader(token: string): Record<string, unknown> | undefined {
   }
 }
 
+function refuseToSign(): never {
+  throw new AuthConfigurationError([
+    "This key ring verifies only (mode 'resource-server'): tokens are signed by the issuer.",
+  ]);
+}
+
 /**
  * The JWT keys: one signs, all verify, each with one algorithm (`none` never). Keys are built once at
  * boot. The `kid` header picks the key; `jku`, `x5u` and embedded `jwk` headers are never followed.
@@ -100,16 +107,23 @@ export class KeyRing {
     }
     this.onlyKid = keys.length === 1 ? keys[0].kid : undefined;
     this.signingKey = signingKey;
-    this.signer = createSigner({
-      key: keyMaterial(signingKey.signKey!),
-      algorithm: signingKey.algorithm,
-      kid: signingKey.kid,
-      iss: issuer,
-      aud: audience,
-    }) as (payload: Record<string, unknown>) => string;
+    // A resource server's ring holds no signing key: it verifies another server's tokens only.
+    this.signer = signingKey.signKey
+      ? (createSigner({
+          key: keyMaterial(signingKey.signKey),
+          algorithm: signingKey.algorithm,
+          kid: signingKey.kid,
+          iss: issuer,
+          aud: audience,
+        }) as (payload: Record<string, unknown>) => string)
+      : refuseToSign;
   }
 
-  /** Signs claims with the signing key (adds `iat`, `iss`, `aud` and the `kid` header). */
+  /**
+   * Signs claims with the signing key (adds `iat`, `iss`, `aud` and the `kid` header).
+   *
+   * @throws AuthConfigurationError on a resource server (`mode: 'resource-server'`), which signs nothing.
+   */
   sign(claims: Record<string, unknown>): string {
     return this.signer(claims);
   }

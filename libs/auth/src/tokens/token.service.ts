@@ -53,6 +53,8 @@ export interface AccessTokenClaims {
   iss: string;
   /** Audience. */
   aud: string | string[];
+  /** The user's permissions at issue time (`jwt.permissionsClaim`); `['*']` for a superuser. */
+  perms?: string[];
 }
 
 /**
@@ -66,8 +68,15 @@ export class TokenService {
     private readonly keys: KeyRing,
   ) {}
 
-  /** Signs a fresh access token for a user id (the stringified primary key) and session. */
-  issueAccessToken(subject: string, sessionId: string): TokenResponse {
+  /**
+   * Signs a fresh access token for a user id (the stringified primary key) and session; `permissions`,
+   * when given, becomes its `perms` claim (`jwt.permissionsClaim`).
+   */
+  issueAccessToken(
+    subject: string,
+    sessionId: string,
+    permissions?: readonly string[],
+  ): TokenResponse {
     const ttl = this.options.jwt.accessTokenTtl;
     const now = Math.floor(Date.now() / 1000);
     const accessToken = this.keys.sign({
@@ -77,6 +86,7 @@ export class TokenService {
       jti: randomUUID(),
       iat: now,
       exp: now + ttl,
+      ...(permissions && { perms: permissions }),
     });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl };
   }
