@@ -89,7 +89,9 @@ export class SessionService {
     }
     // No row lock to take turns by: one start per user at a time in this process.
     const previous = this.startsInProgress.get(userId) ?? Promise.resolve();
-    const started = previous.catch(() => undefined).then(() => this.startNow(userId, client, limit));
+    const started = previous
+      .catch(() => undefined)
+      .then(() => this.startNow(userId, client, limit));
     this.startsInProgress.set(userId, started);
     try {
       return await started;
@@ -172,9 +174,7 @@ export class SessionService {
       },
       order: { lastUsedAt: 'DESC', createdAt: 'DESC', id: 'DESC' },
       // Read through the locks too: MySQL's REPEATABLE READ would otherwise answer from a snapshot.
-      lock: runsOnOneConnection(this.dataSource)
-        ? undefined
-        : { mode: 'pessimistic_write' },
+      lock: runsOnOneConnection(this.dataSource) ? undefined : { mode: 'pessimistic_write' },
     });
     const ids = others.slice(limit - 1).map((other) => other.id);
     if (ids.length === 0) return [];
