@@ -190,7 +190,7 @@ export class SessionService {
    * Exchanges a refresh token for a new pair in the same session.
    *
    * @throws InvalidGrantException for a bad, expired, reused or revoked token (reuse also ends the
-   * session).
+   * session), or when the session's user is deactivated or deleted (which ends it too).
    */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const claims = this.tokens.verifyRefreshToken(refreshToken);
