@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { PermissionService, User, UserService } from 'portcullis';
+import { AuthSession, PermissionService, User, UserService } from 'portcullis';
+import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
@@ -143,6 +144,38 @@ describe.each(ADAPTERS)('browser sessions (cookies) on %s', (adapter) => {
     expect(renewed.portcullis_access).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(renewed.portcullis_refresh).not.toBe(jar.portcullis_refresh);
     await http().get('/dashboard').set('Cookie', cookieHeader(renewed)).expect(200);
+  });
+
+  it('does not renew the cookie session of a user deactivated in the database directly', async () => {
+    const users = app.get<UserService<User>>(UserService);
+    await users.createUser({ username: 'cora', password: PASSWORD });
+    const response = await formLogin({ username: 'cora', password: PASSWORD, next: '/dashboard' });
+    const jar = cookiesFrom(response);
+    const sid = JSON.parse(
+      Buffer.from(jar.portcullis_refresh.split('.')[1], 'base64url').toString(),
+    ).sid as string;
+    await http().get('/auth/me').set('Cookie', cookieHeader(jar)).expect(200);
+    await app
+      .get(DataSource)
+      .createQueryBuilder()
+      .update(User)
+      .set({ isActive: false })
+      .where('username = :username', { username: 'cora' })
+      .callListeners(false)
+      .execute();
+
+    const onlyRefresh = { portcullis_refresh: jar.portcullis_refresh };
+    const api = await http().get('/auth/me').set('Cookie', cookieHeader(onlyRefresh));
+    expect(api.status).toBe(401);
+    expect(api.body.error).toBe('invalid_token');
+    // No renewed pair: the only cookies sent are the ones clearing the session.
+    const lines = (api.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
+    expect(lines.every((line) => /^portcullis_\w+=;.*Max-Age=0/.test(line))).toBe(true);
+    const page = await http().get('/dashboard').set('Cookie', cookieHeader(onlyRefresh));
+    expect(page.status).toBe(302);
+    const row = await app.get(DataSource).getRepository(AuthSession).findOneByOrFail({ id: sid });
+    expect(row.revokedAt).toBeInstanceOf(Date);
+    expect(row.revokedReason).toBe('deactivated');
   });
 
   it('logs out: the session ends, the cookies are cleared, the old cookie is refused', async () => {

@@ -281,6 +281,101 @@ describe.each(ADAPTERS)('sessions and refresh tokens on %s', (adapter) => {
     expect(after.status).toBe(401);
     expect(after.body.error).toBe('invalid_token');
   });
+
+  /** Writes to the user row behind Portcullis' back: no TypeORM listeners, so no cache invalidation. */
+  function usersTable() {
+    return app.get(DataSource).createQueryBuilder();
+  }
+  const sessionRow = (sid: string) =>
+    app.get(DataSource).getRepository(AuthSession).findOneByOrFail({ id: sid });
+
+  it('refuses the refresh of a user deactivated in the database directly, and ends the session for good', async () => {
+    const session = await loggedIn();
+    const sid = claimsOf(session.access_token).sid as string;
+    await me(session.access_token).expect(200); // the user is in the cache now
+    const rotated = await refresh(session.refresh_token).expect(200);
+    await usersTable()
+      .update(User)
+      .set({ isActive: false })
+      .where('username = :username', { username: session.username })
+      .callListeners(false)
+      .execute();
+
+    const refused = await refresh(rotated.body.refresh_token);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({
+      statusCode: 401,
+      error: 'invalid_grant',
+      message: expect.any(String),
+    });
+    expect(refused.body.access_token).toBeUndefined();
+    const row = await sessionRow(sid);
+    expect(row.revokedAt).toBeInstanceOf(Date);
+    expect(row.revokedReason).toBe('deactivated');
+    expect((await me(rotated.body.access_token)).body.error).toBe('token_revoked');
+
+    await usersTable()
+      .update(User)
+      .set({ isActive: true })
+      .where('username = :username', { username: session.username })
+      .callListeners(false)
+      .execute();
+    for (const token of [rotated.body.refresh_token, session.refresh_token]) {
+      const again = await refresh(token);
+      expect(again.status).toBe(401);
+      expect(again.body.error).toBe('invalid_grant');
+    }
+    expect((await me(rotated.body.access_token)).body.error).toBe('token_revoked');
+    expect((await sessionRow(sid)).revokedReason).toBe('deactivated');
+    // The account itself works again, through a new login.
+    await http()
+      .post('/auth/login')
+      .send({ username: session.username, password: PASSWORD })
+      .expect(200);
+  });
+
+  it('refuses the refresh of a user whose row was deleted, and ends the session', async () => {
+    const session = await loggedIn();
+    const sid = claimsOf(session.access_token).sid as string;
+    await me(session.access_token).expect(200);
+    await usersTable()
+      .delete()
+      .from(User)
+      .where('username = :username', { username: session.username })
+      .callListeners(false)
+      .execute();
+
+    const refused = await refresh(session.refresh_token);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toBe('invalid_grant');
+    const row = await sessionRow(sid);
+    expect(row.revokedAt).toBeInstanceOf(Date);
+    expect(row.revokedReason).toBe('user_deleted');
+    expect((await refresh(session.refresh_token)).body.error).toBe('invalid_grant');
+    expect((await me(session.access_token)).body.error).toBe('token_revoked');
+  });
+
+  it('a user deactivated through the repository cannot refresh either, even with concurrent refreshes', async () => {
+    const session = await loggedIn();
+    const sid = claimsOf(session.access_token).sid as string;
+    await app
+      .get(DataSource)
+      .getRepository(User)
+      .update({ username: session.username }, { isActive: false });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => refresh(session.refresh_token)),
+    );
+    expect(answers.map((answer) => [answer.status, answer.body.error])).toEqual(
+      Array(5).fill([401, 'invalid_grant']),
+    );
+    expect((await sessionRow(sid)).revokedReason).toBe('deactivated');
+    const family = await app
+      .get(DataSource)
+      .getRepository(RefreshTokenRecord)
+      .findBy({ sessionId: sid });
+    expect(family).toHaveLength(1);
+    expect(family[0].consumedAt).toBeNull();
+  });
 });
 
 describe('two instances on one database', () => {

@@ -10,6 +10,7 @@ import {
   UserService,
 } from 'portcullis';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
@@ -210,6 +211,90 @@ describe.each(ADAPTERS)('login throttling on %s', (adapter) => {
       expect(form.headers['set-cookie']).toBeUndefined();
     });
 
+    /** A user of this test alone (the throttled ones change their password), logged in. */
+    async function changer(name: string) {
+      const username = `${name}-${adapter}-${Date.now().toString(36)}`;
+      await fixture.app
+        .get<UserService<User>>(UserService)
+        .createUser({ username, password: PASSWORD });
+      const tokens = await login(fixture, username, PASSWORD);
+      expect(tokens.status).toBe(200);
+      const changePassword = (current: string, next = 'a different horse battery staple') =>
+        fixture
+          .http()
+          .post('/auth/change-password')
+          .set('Authorization', `Bearer ${tokens.body.access_token}`)
+          .send({ current_password: current, new_password: next });
+      const hash = async () =>
+        (await fixture.app.get(DataSource).getRepository(User).findOneByOrFail({ username }))
+          .passwordHash;
+      return { username, changePassword, hash };
+    }
+
+    it('throttles the current-password check of change-password with the login budget of the handle', async () => {
+      const user = await changer('carol');
+      const before = await user.hash();
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const wrong = await user.changePassword(WRONG);
+        expect(wrong.status).toBe(401);
+        expect(wrong.body.error).toBe('invalid_credentials');
+      }
+      const throttled = await user.changePassword(PASSWORD);
+      expect(throttled.status).toBe(429);
+      expect(throttled.body).toEqual({
+        statusCode: 429,
+        error: 'too_many_attempts',
+        message: `Too many attempts. Try again in ${FIFTEEN_MINUTES} seconds.`,
+      });
+      expect(throttled.headers['retry-after']).toBe(String(FIFTEEN_MINUTES));
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        expect((await user.changePassword(WRONG)).status).toBe(429);
+      }
+      expect(await user.hash()).toBe(before);
+      // One budget: the login form is closed to this handle too, the right password included.
+      const loginNow = await login(fixture, user.username, PASSWORD);
+      expect(loginNow.status).toBe(429);
+      expect(loginNow.headers['retry-after']).toBe(String(FIFTEEN_MINUTES));
+      expect(fixture.events.at(-1)).toMatchObject({
+        type: 'login.throttled',
+        scope: 'handle',
+        handle: user.username,
+      });
+
+      fixture.clock.advance(FIFTEEN_MINUTES + 1);
+      expect((await user.changePassword(PASSWORD)).status).toBe(204);
+      expect(await user.hash()).not.toBe(before);
+      expect((await login(fixture, user.username, 'a different horse battery staple')).status).toBe(
+        200,
+      );
+      expect(JSON.stringify(fixture.events)).not.toContain('horse');
+    });
+
+    it('failed logins spend the budget of change-password too', async () => {
+      const user = await changer('dora');
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        expect((await login(fixture, user.username, WRONG)).status).toBe(401);
+      }
+      const throttled = await user.changePassword(PASSWORD);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers['retry-after']).toBe(String(FIFTEEN_MINUTES));
+    });
+
+    it('a right current password starts the handle over, like a successful login', async () => {
+      const user = await changer('erin');
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        expect((await user.changePassword(WRONG)).status).toBe(401);
+      }
+      expect((await user.changePassword(PASSWORD, 'a second horse battery staple')).status).toBe(
+        204,
+      );
+      const after: number[] = [];
+      for (let attempt = 1; attempt <= 6; attempt++) {
+        after.push((await user.changePassword(WRONG)).status);
+      }
+      expect(after).toEqual([401, 401, 401, 401, 401, 429]);
+    });
+
     it('reports failures, successes and throttling to onAuthEvent, never with the password', async () => {
       await login(fixture, 'Alice', WRONG);
       await login(fixture, 'alice', PASSWORD);
@@ -292,6 +377,28 @@ describe.each(ADAPTERS)('login throttling on %s', (adapter) => {
         expect(forged.status).toBe(429);
         expect(forged.headers['retry-after']).toBe('60');
         expect(fixture.events.at(-1)).toMatchObject({ type: 'login.throttled', scope: 'address' });
+      } finally {
+        await fixture.close();
+      }
+    });
+
+    it('counts wrong current passwords of change-password against the address', async () => {
+      const fixture = await startApp(adapter, database, { throttle });
+      try {
+        const tokens = await login(fixture, 'bob', PASSWORD);
+        expect(tokens.status).toBe(200);
+        const change = (current: string) =>
+          fixture
+            .http()
+            .post('/auth/change-password')
+            .set('Authorization', `Bearer ${tokens.body.access_token}`)
+            .send({ current_password: current, new_password: 'a different horse battery staple' });
+        for (let attempt = 0; attempt < 3; attempt++)
+          expect((await change(WRONG)).status).toBe(401);
+        const throttled = await change(PASSWORD);
+        expect(throttled.status).toBe(429);
+        expect(throttled.headers['retry-after']).toBe('60');
+        expect((await login(fixture, 'alice', PASSWORD)).status).toBe(429);
       } finally {
         await fixture.close();
       }

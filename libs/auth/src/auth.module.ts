@@ -22,6 +22,7 @@ import { TokenUsers } from './backends/token-user.js';
 import { PasswordBackend } from './backends/password.backend.js';
 import { AuthConfigurationError } from './errors/auth.exception.js';
 import { ServiceUnavailableInterceptor } from './errors/service-unavailable.interceptor.js';
+import { AccountManagementGuard } from './guards/account-management.guard.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
 import { LoginRequiredGuard } from './guards/login-required.guard.js';
@@ -179,6 +180,7 @@ export class AuthModule extends ConfigurableAuthModule {
       },
       PermissionsGuard,
       StaffGuard,
+      AccountManagementGuard,
       SuperuserGuard,
       StrategyRegistry,
       RequestAuthenticator,
@@ -230,6 +232,7 @@ export class AuthModule extends ConfigurableAuthModule {
         PermissionResolver,
         PermissionsGuard,
         StaffGuard,
+        AccountManagementGuard,
         PasswordBackend,
         JwtBackend,
         StrategyRegistry,

@@ -249,6 +249,14 @@ export interface AuthModuleOptions {
    * @default 2000
    */
   revocationSyncInterval?: number;
+  /**
+   * Most live sessions (logins, browser ones included) a user may have. Starting one past the limit
+   * ends the user's least recently used sessions (by last login or refresh, then age) with the reason
+   * `session_limit`: their access tokens get 401 `token_revoked`, their refresh tokens
+   * `invalid_grant`. A positive integer; unset, there is no limit.
+   * @default undefined (no limit)
+   */
+  maxSessionsPerUser?: number;
   /** argon2id parameters for new hashes; stored hashes with other parameters are re-hashed on login. */
   passwordHashing?: PasswordHashingOptions;
   /**

@@ -128,6 +128,22 @@ describe('resolveAuthOptions', () => {
     expect(resolved.normalizeHandle).toBe(defaultNormalizeHandle);
   });
 
+  it('has no session limit by default and takes a positive integer', () => {
+    expect(resolve({ jwt: { secret: SECRET } }).maxSessionsPerUser).toBeUndefined();
+    expect(resolve({ jwt: { secret: SECRET }, maxSessionsPerUser: 3 }).maxSessionsPerUser).toBe(3);
+  });
+
+  it('stops the boot for a session limit that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 60, '2', null]) {
+      const error = configurationError(() =>
+        resolve({ jwt: { secret: SECRET }, maxSessionsPerUser: bad as number }),
+      );
+      expect(error.problems).toEqual([
+        expect.stringMatching(/^maxSessionsPerUser must be a positive integer/),
+      ]);
+    }
+  });
+
   it('reads the secret from AUTH_JWT_SECRET when jwt.secret is absent', () => {
     const resolved = resolve({}, { AUTH_JWT_SECRET: SECRET });
     expect(resolved.jwt.signingKey.verifyKey.type).toBe('secret');

@@ -86,6 +86,8 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
     cacheTtl: number;
   };
   revocationSyncInterval: number;
+  /** `undefined`: no limit. */
+  maxSessionsPerUser: number | undefined;
   passwordHashing: { memoryCost: number; timeCost: number; parallelism: number };
   /** Hashes and verifies allowed to run at once (`passwordHashing.concurrency`). */
   passwordHashingConcurrency: number;
@@ -345,6 +347,7 @@ export function resolveAuthOptions(
       2000,
       0,
     ),
+    maxSessionsPerUser: maxSessionsPerUser(problems, input.maxSessionsPerUser),
     passwordHashing: {
       memoryCost: positiveInteger(
         problems,
@@ -459,6 +462,17 @@ function throttleSettings(
     registrationPerAddress: budget('registrationPerAddress'),
     store,
   };
+}
+
+function maxSessionsPerUser(problems: string[], input: unknown): number | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'number' || !Number.isSafeInteger(input) || input < 1) {
+    problems.push(
+      `maxSessionsPerUser must be a positive integer (or left out for no limit); got ${String(input)}.`,
+    );
+    return undefined;
+  }
+  return input;
 }
 
 function redisSetting(

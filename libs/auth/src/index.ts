@@ -33,6 +33,7 @@ export {
 
 export { AuthErrorCode } from './errors/auth-error-code.js';
 export {
+  ApiKeyRefusedException,
   AuthConfigurationError,
   AuthException,
   AuthServiceUnavailableException,
@@ -146,6 +147,7 @@ export type {
 export { LoginRequiredGuard } from './guards/login-required.guard.js';
 export { AuthGuard } from './guards/auth.guard.js';
 export { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
+export { AccountManagementGuard } from './guards/account-management.guard.js';
 export { safeRedirectPath } from './guards/safe-redirect-path.js';
 
 export { CurrentUser } from './decorators/current-user.decorator.js';

@@ -12,6 +12,13 @@ const SINGLE_CONNECTION_DRIVERS = new Set<string>([
 ]);
 
 /**
+ * True on embedded SQLite and its kin: one connection for the whole app, no row locks. Internal.
+ */
+export function runsOnOneConnection(dataSource: DataSource): boolean {
+  return SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type);
+}
+
+/**
  * Runs `work` in a transaction, so a connection lost half-way (a database outage) leaves none of its
  * writes behind. Internal.
  *
@@ -23,6 +30,6 @@ export function inTransaction<T>(
   dataSource: DataSource,
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
-  if (SINGLE_CONNECTION_DRIVERS.has(dataSource.options.type)) return work(dataSource.manager);
+  if (runsOnOneConnection(dataSource)) return work(dataSource.manager);
   return dataSource.transaction(work);
 }

@@ -177,6 +177,17 @@ export class InsufficientPermissionsException extends AuthException {
   }
 }
 
+/**
+ * 403 `insufficient_permissions`: the request was authenticated by an API key, on a route that manages
+ * the account itself (its password, sessions, keys) or other accounts (the admin routes). Keys are
+ * credentials for scripts, whatever their scopes; managing an account takes a login.
+ */
+export class ApiKeyRefusedException extends AuthException {
+  constructor(message = 'API keys cannot manage the account; log in as the user.') {
+    super(AuthErrorCode.InsufficientPermissions, message, HttpStatus.FORBIDDEN);
+  }
+}
+
 /** 404 `not_found`: the user, group or other record named in the path does not exist. */
 export class ResourceNotFoundException extends AuthException {
   constructor(message = 'Not found.') {

@@ -5,26 +5,21 @@ import {
   Get,
   Header,
   HttpCode,
-  HttpStatus,
   Injectable,
   Param,
   Post,
-  Req,
   Type,
   UseGuards,
 } from '@nestjs/common';
 import type { ApiKey } from '../api-keys/api-key.entity.js';
 import { ApiKeyService } from '../api-keys/api-key.service.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
-import { AuthErrorCode } from '../errors/auth-error-code.js';
 import {
-  AuthException,
   ValidationFailedException,
   type ValidationProblem,
   ResourceNotFoundException,
 } from '../errors/auth.exception.js';
-import { LoginRequiredGuard } from '../guards/login-required.guard.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { AccountManagementGuard } from '../guards/account-management.guard.js';
 import { isPermissionCodename } from '../permissions/permission-codename.js';
 import { UserService } from '../users/user.service.js';
 import { bodyFields } from './registration.js';
@@ -108,10 +103,11 @@ function parseNewKey(body: unknown): { label: string; scopes: string[]; expiresA
 
 /**
  * `POST|GET <prefix>/api-keys`, `DELETE <prefix>/api-keys/:id`: a user manages their own keys. Requests
- * authenticated by an API key are refused (403): a leaked key must not be able to mint more.
+ * authenticated by an API key are refused (403, {@link AccountManagementGuard}): a leaked key must not
+ * be able to mint more.
  */
 @Injectable()
-@UseGuards(LoginRequiredGuard)
+@UseGuards(AccountManagementGuard)
 export class ApiKeysController {
   constructor(
     protected readonly keys: ApiKeyService<object>,
@@ -124,10 +120,8 @@ export class ApiKeysController {
   @Header('Cache-Control', 'no-store')
   async create(
     @CurrentUser() user: object,
-    @Req() request: AuthRequest,
     @Body() body: unknown,
   ): Promise<ApiKeyView & { key: string }> {
-    this.refuseKeyHolders(request);
     const input = parseNewKey(body);
     const { key, record } = await this.keys.createKey(this.users.idOf(user), input);
     const { last_used_at: _unused, ...shown } = view(record);
@@ -137,32 +131,16 @@ export class ApiKeysController {
 
   /** 200: the caller's live keys, without secrets. */
   @Get()
-  async list(@CurrentUser() user: object, @Req() request: AuthRequest): Promise<ApiKeyView[]> {
-    this.refuseKeyHolders(request);
+  async list(@CurrentUser() user: object): Promise<ApiKeyView[]> {
     return (await this.keys.listKeys(this.users.idOf(user))).map(view);
   }
 
   /** 204; 404 for an unknown key or someone else's. */
   @Delete(':id')
   @HttpCode(204)
-  async revoke(
-    @CurrentUser() user: object,
-    @Req() request: AuthRequest,
-    @Param('id') id: string,
-  ): Promise<void> {
-    this.refuseKeyHolders(request);
+  async revoke(@CurrentUser() user: object, @Param('id') id: string): Promise<void> {
     if (!(await this.keys.revokeKey(this.users.idOf(user), id))) {
       throw new ResourceNotFoundException('No such API key.');
-    }
-  }
-
-  private refuseKeyHolders(request: AuthRequest): void {
-    if ((request.authInfo as { strategy?: string } | undefined)?.strategy === 'api-key') {
-      throw new AuthException(
-        AuthErrorCode.InsufficientPermissions,
-        'API keys cannot manage API keys; log in as the user.',
-        HttpStatus.FORBIDDEN,
-      );
     }
   }
 }

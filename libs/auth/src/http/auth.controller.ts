@@ -19,6 +19,7 @@ import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { LoginCredentialsGuard } from '../guards/login-credentials.guard.js';
 import { LoginRequiredGuard } from '../guards/login-required.guard.js';
+import { AccountManagementGuard } from '../guards/account-management.guard.js';
 import type { AuthSession } from '../sessions/auth-session.entity.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
@@ -152,10 +153,13 @@ export class AuthController {
     return tokenResponse(await this.sessions.refresh(refreshToken));
   }
 
-  /** `POST logout`: ends the session of the access token; it and its refresh token stop working. */
+  /**
+   * `POST logout`: ends the session of the access token; it and its refresh token stop working. An API
+   * key has no session to end: 403, like every account route.
+   */
   @Post('logout')
   @HttpCode(204)
-  @UseGuards(LoginRequiredGuard)
+  @UseGuards(AccountManagementGuard)
   async logout(@Req() request: AuthRequest): Promise<void> {
     const sessionId = currentSessionId(request);
     if (sessionId) await this.sessions.end(sessionId, 'logout');
@@ -170,7 +174,7 @@ export class AuthController {
 
   /** `GET sessions`: the current user's live sessions. */
   @Get('sessions')
-  @UseGuards(LoginRequiredGuard)
+  @UseGuards(AccountManagementGuard)
   async listSessions(
     @CurrentUser() user: object,
     @Req() request: AuthRequest,
@@ -183,7 +187,7 @@ export class AuthController {
   /** `DELETE sessions/:id`: ends one of the current user's sessions (404 for anyone else's). */
   @Delete('sessions/:id')
   @HttpCode(204)
-  @UseGuards(LoginRequiredGuard)
+  @UseGuards(AccountManagementGuard)
   async endSession(@CurrentUser() user: object, @Param('id') id: string): Promise<void> {
     const session = await this.sessions.findForUser(this.users.idOf(user), id);
     if (!session || session.revokedAt) throw new ResourceNotFoundException('No such session.');
@@ -192,24 +196,35 @@ export class AuthController {
 
   /**
    * `POST change-password {current_password, new_password}`: 204; ends every other session. A wrong
-   * current password is a 401 and changes nothing. Once the current password is right, a new one
-   * that breaks the password rules is a 400 `invalid_password`, and changes nothing either.
+   * current password is a 401 and changes nothing; it spends the login budgets of the user's handle
+   * and the client address, so past them the answer is 429 `too_many_attempts` with `Retry-After`.
+   * Once the current password is right, a new one that breaks the password rules is a 400
+   * `invalid_password`, and changes nothing either.
    */
   @Post('change-password')
   @HttpCode(204)
-  @UseGuards(LoginRequiredGuard)
+  @UseGuards(AccountManagementGuard)
   async changePassword(
     @CurrentUser() user: object,
     @Req() request: AuthRequest,
+    @Res({ passthrough: true }) response: unknown,
     @Body() body: unknown,
   ): Promise<void> {
     const fields = requireStringFields(body, ['current_password', 'new_password']);
-    await this.accounts.changePassword(
-      user,
-      fields.current_password,
-      fields.new_password,
-      currentSessionId(request),
-    );
+    try {
+      await this.accounts.changePassword(
+        user,
+        fields.current_password,
+        fields.new_password,
+        currentSessionId(request),
+        clientAddress(request, this.options.trustProxy),
+      );
+    } catch (error) {
+      if (error instanceof TooManyAttemptsException) {
+        this.authenticator.writeErrorHeaders(response, error);
+      }
+      throw error;
+    }
   }
 }
 

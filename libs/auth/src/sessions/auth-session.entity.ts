@@ -2,7 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 /**
  * A login session: one per refresh-token family, created at login and ended by logout, a password
- * change, deactivation, an administrator, or reuse of a consumed refresh token. Library-owned table
+ * change, deactivation or deletion of its user, an administrator, reuse of a consumed refresh token,
+ * or newer logins past `maxSessionsPerUser`. Library-owned table
  * `auth_sessions`; the user is referenced by stringified id, so any user entity works.
  */
 @Entity('auth_sessions')
@@ -40,7 +41,10 @@ export class AuthSession {
   @Column({ type: Date, nullable: true })
   revokedAt!: Date | null;
 
-  /** Why it ended: `logout`, `password_changed`, `deactivated`, `refresh_reuse`, `revoked`. */
+  /**
+   * Why it ended: `logout`, `password_changed`, `deactivated`, `user_deleted`, `refresh_reuse`,
+   * `revoked`, `session_limit` (see `SessionEndReason`).
+   */
   @Column({ type: 'varchar', length: 32, nullable: true })
   revokedReason!: string | null;
 }

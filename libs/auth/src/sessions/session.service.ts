@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager, In, IsNull, MoreThan, Repository } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { inTransaction } from '../database/in-transaction.js';
+import { inTransaction, runsOnOneConnection } from '../database/in-transaction.js';
 import { InvalidGrantException } from '../errors/auth.exception.js';
 import { TokenResponse, TokenService } from '../tokens/token.service.js';
+import type { AuthUser } from '../users/auth-user.interface.js';
+import { UserService } from '../users/user.service.js';
 import { AuthSession } from './auth-session.entity.js';
 import { RefreshTokenRecord } from './refresh-token.entity.js';
 import { RevokedSessionRegistry } from './revoked-session.registry.js';
@@ -17,9 +19,18 @@ export interface SessionClient {
   ip?: string;
 }
 
-/** Why a session ended. */
+/**
+ * Why a session ended: `user_deleted` when a refresh found its user gone, `session_limit` when a newer
+ * login pushed it out (`maxSessionsPerUser`).
+ */
 export type SessionEndReason =
-  'logout' | 'password_changed' | 'deactivated' | 'refresh_reuse' | 'revoked';
+  | 'logout'
+  | 'password_changed'
+  | 'deactivated'
+  | 'user_deleted'
+  | 'refresh_reuse'
+  | 'revoked'
+  | 'session_limit';
 
 /** A token pair with its refresh token, and whose it is. */
 export interface IssuedTokens extends TokenResponse {
@@ -39,11 +50,22 @@ export interface IssuedTokens extends TokenResponse {
  * `refreshReuseGrace` seconds, receive that same successor (same `jti`), so a client retrying after a
  * lost response is not logged out. Presenting a consumed token after the grace window is treated as
  * theft: the whole session ends, successor included.
+ *
+ * A refresh reads the user from the database, not from a cache: a user deactivated or deleted, by
+ * Portcullis, another process or plain SQL, gets no new pair, and the session ends.
+ *
+ * With `maxSessionsPerUser`, starting a session ends the user's least recently used live ones past
+ * the limit, in the transaction of the insert. On PostgreSQL and MySQL/MariaDB the user's row is
+ * locked first (`SELECT ... FOR UPDATE`), so concurrent logins of one user, in any process, take
+ * turns and every commit leaves at most the limit. Embedded SQLite has no row locks and no
+ * transactions here (see `inTransaction`); starts of one user take turns within the process instead.
  */
 @Injectable()
 export class SessionService {
   private readonly sessions: Repository<AuthSession>;
   private readonly refreshTokens: Repository<RefreshTokenRecord>;
+  /** The last start of each user still running, on drivers without row locks. */
+  private readonly startsInProgress = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -51,28 +73,57 @@ export class SessionService {
     private readonly registry: RevokedSessionRegistry,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
     private readonly permissionsClaim: PermissionsClaim,
+    private readonly users: UserService<object>,
   ) {
     this.sessions = dataSource.getRepository(AuthSession);
     this.refreshTokens = dataSource.getRepository(RefreshTokenRecord);
   }
 
-  /** Starts a session for a user (stringified id) and issues its first token pair. */
+  /**
+   * Starts a session for a user (stringified id) and issues its first token pair. With
+   * `maxSessionsPerUser`, the user's least recently used live sessions past the limit end
+   * (`session_limit`); the new one is never among them.
+   */
   async start(userId: string, client: SessionClient = {}): Promise<IssuedTokens> {
-    const now = nowSeconds();
+    const limit = this.options.maxSessionsPerUser;
+    if (limit === undefined || !runsOnOneConnection(this.dataSource)) {
+      return this.startNow(userId, client, limit);
+    }
+    // No row lock to take turns by: one start per user at a time in this process.
+    const previous = this.startsInProgress.get(userId) ?? Promise.resolve();
+    const started = previous
+      .catch(() => undefined)
+      .then(() => this.startNow(userId, client, limit));
+    this.startsInProgress.set(userId, started);
+    try {
+      return await started;
+    } finally {
+      if (this.startsInProgress.get(userId) === started) this.startsInProgress.delete(userId);
+    }
+  }
+
+  private async startNow(
+    userId: string,
+    client: SessionClient,
+    limit: number | undefined,
+  ): Promise<IssuedTokens> {
+    const now = Date.now();
+    const nowInSeconds = Math.floor(now / 1000);
     const session = this.sessions.create({
       id: randomUUID(),
       userId,
-      lastUsedAt: new Date(now * 1000),
-      expiresAt: new Date((now + this.options.jwt.refreshTokenTtl) * 1000),
+      lastUsedAt: new Date(now),
+      expiresAt: new Date((nowInSeconds + this.options.jwt.refreshTokenTtl) * 1000),
       userAgent: client.userAgent?.slice(0, 512) ?? null,
       ip: client.ip?.slice(0, 64) ?? null,
       revokedAt: null,
       revokedReason: null,
     });
     const refreshTokenId = randomUUID();
-    const expiresAt = this.refreshExpiry(now, session);
+    const expiresAt = this.refreshExpiry(nowInSeconds, session);
     // Both rows or neither: a connection lost in between must not leave a session without a token.
-    await inTransaction(this.dataSource, async (manager) => {
+    const pushedOut = await inTransaction(this.dataSource, async (manager) => {
+      if (limit !== undefined) await this.lockUser(manager, userId);
       await manager.insert(AuthSession, session);
       await manager.insert(RefreshTokenRecord, {
         id: refreshTokenId,
@@ -81,15 +132,67 @@ export class SessionService {
         consumedAt: null,
         successorId: null,
       });
+      return limit === undefined ? [] : this.endPastLimit(manager, session, limit, now);
     });
-    return this.pair(session, refreshTokenId, expiresAt, now);
+    if (pushedOut.length) this.registry.revoke(pushedOut);
+    return this.pair(session, refreshTokenId, expiresAt, nowInSeconds);
+  }
+
+  /**
+   * Locks the user's row until the transaction ends, so starts of one user take turns; a user row
+   * that is gone locks nothing, and the session starts all the same.
+   */
+  private async lockUser(manager: EntityManager, userId: string): Promise<void> {
+    if (runsOnOneConnection(this.dataSource)) return;
+    const id = this.users.parseId(userId);
+    if (id === undefined) return;
+    const repository = manager.withRepository(this.users.repository);
+    const primary = repository.metadata.primaryColumns[0];
+    await repository
+      .createQueryBuilder('user')
+      .select(`user.${primary.propertyPath}`)
+      .where(`user.${primary.propertyPath} = :id`, { id })
+      .setLock('pessimistic_write')
+      .getRawMany();
+  }
+
+  /**
+   * Ends the user's live sessions past `limit`, least recently used first (then oldest), keeping
+   * `session`. Returns the ids it ended.
+   */
+  private async endPastLimit(
+    manager: EntityManager,
+    session: AuthSession,
+    limit: number,
+    now: number,
+  ): Promise<string[]> {
+    const others = await manager.find(AuthSession, {
+      select: { id: true },
+      where: {
+        userId: session.userId,
+        revokedAt: IsNull(),
+        expiresAt: MoreThan(new Date(now)),
+        id: Not(session.id),
+      },
+      order: { lastUsedAt: 'DESC', createdAt: 'DESC', id: 'DESC' },
+      // Read through the locks too: MySQL's REPEATABLE READ would otherwise answer from a snapshot.
+      lock: runsOnOneConnection(this.dataSource) ? undefined : { mode: 'pessimistic_write' },
+    });
+    const ids = others.slice(limit - 1).map((other) => other.id);
+    if (ids.length === 0) return [];
+    await manager.update(
+      AuthSession,
+      { id: In(ids), revokedAt: IsNull() },
+      { revokedAt: new Date(now), revokedReason: 'session_limit' },
+    );
+    return ids;
   }
 
   /**
    * Exchanges a refresh token for a new pair in the same session.
    *
    * @throws InvalidGrantException for a bad, expired, reused or revoked token (reuse also ends the
-   * session).
+   * session), or when the session's user is deactivated or deleted (which ends it too).
    */
   async refresh(refreshToken: string): Promise<IssuedTokens> {
     const claims = this.tokens.verifyRefreshToken(refreshToken);
@@ -104,6 +207,7 @@ export class SessionService {
     ) {
       throw new InvalidGrantException();
     }
+    await this.assertUserMayContinue(session);
     const successorId = randomUUID();
     const expiresAt = this.refreshExpiry(now, session);
     // Claim, successor and last use together: a connection lost half-way must not leave a used-up
@@ -122,11 +226,23 @@ export class SessionService {
         consumedAt: null,
         successorId: null,
       });
-      await manager.update(AuthSession, { id: session.id }, { lastUsedAt: new Date(now * 1000) });
+      await manager.update(AuthSession, { id: session.id }, { lastUsedAt: new Date() });
       return true;
     });
     if (claimed) return this.pair(session, successorId, expiresAt, now);
     return this.replayWithinGrace(claims.jti, session, now);
+  }
+
+  /**
+   * Ends the session and refuses the refresh when its user is gone or inactive. Read from the
+   * database, not the user cache, so a change made elsewhere (plain SQL, another process) counts.
+   */
+  private async assertUserMayContinue(session: AuthSession): Promise<void> {
+    const id = this.users.parseId(session.userId);
+    const user = id === undefined ? null : await this.users.findById(id);
+    if (user && (user as AuthUser).isActive !== false) return;
+    await this.end(session.id, user ? 'deactivated' : 'user_deleted');
+    throw new InvalidGrantException();
   }
 
   /** A consumed token presented again: the same successor within the grace window, else theft. */

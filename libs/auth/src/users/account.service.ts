@@ -10,6 +10,8 @@ import { SessionService } from '../sessions/session.service.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { UserCache } from './user-cache.js';
 import { AuthEvents } from '../events/auth-events.js';
+import { isServiceUnavailableError } from '../errors/is-service-unavailable-error.js';
+import { LoginThrottle } from '../throttle/login-throttle.js';
 import { UserService } from './user.service.js';
 
 /**
@@ -26,6 +28,7 @@ export class AccountService<TUser extends object = AuthUser> {
     private readonly cache: UserCache<TUser>,
     private readonly policy: PasswordPolicy,
     private readonly events: AuthEvents,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /**
@@ -33,8 +36,15 @@ export class AccountService<TUser extends object = AuthUser> {
    * The current password is checked before the password rules, so a caller who does not know it
    * (someone holding a stolen access token) learns nothing about what the account would accept.
    *
+   * The check spends the login budgets ({@link LoginThrottle}): the user's handle and `address`
+   * count it like a login attempt, before the password is checked, and a right password takes the
+   * attempt back as a successful login does. So a stolen token cannot guess faster than a login form.
+   *
    * @param keepSessionId the session making the change, which stays logged in.
+   * @param address the client address, counted against the per-address login budget.
    * @throws InvalidCredentialsException when `currentPassword` is wrong (nothing is changed).
+   * @throws TooManyAttemptsException when the handle's or the address's login budget is spent,
+   * whatever the password (nothing is changed).
    * @throws ValidationFailedException when a password is not a non-empty string, or
    * `currentPassword` is over `maxPasswordBytes`.
    * @throws InvalidPasswordException when `newPassword` breaks the password rules (nothing is
@@ -45,18 +55,32 @@ export class AccountService<TUser extends object = AuthUser> {
     currentPassword: string,
     newPassword: string,
     keepSessionId?: string,
+    address?: string,
   ): Promise<void> {
     this.hasher.assertAcceptable(currentPassword);
     assertNonEmpty(newPassword, 'new_password');
     const id = this.users.idFromEntity(user);
-    const stored =
-      id === undefined ? null : await this.users.findById(id, { withPasswordHash: true });
-    const hash = (stored as AuthUser | null)?.passwordHash;
-    const matches =
-      typeof hash === 'string' && hash.length > 0
-        ? await this.hasher.verify(hash, currentPassword)
-        : await this.hasher.verifyDummy(currentPassword);
+    const handle = (user as Record<string, unknown>)[this.users.usernameField];
+    // The handle's budget is the one logins spend, so guesses here and at the login form add up.
+    const attempt = await this.throttle.beginLogin(
+      typeof handle === 'string' ? this.users.normalizeHandle(handle) : `id:${String(id)}`,
+      address,
+    );
+    let stored: TUser | null;
+    let matches: boolean;
+    try {
+      stored = id === undefined ? null : await this.users.findById(id, { withPasswordHash: true });
+      const hash = (stored as AuthUser | null)?.passwordHash;
+      matches =
+        typeof hash === 'string' && hash.length > 0
+          ? await this.hasher.verify(hash, currentPassword)
+          : await this.hasher.verifyDummy(currentPassword);
+    } catch (error) {
+      if (isServiceUnavailableError(error)) await this.throttle.loginAborted(attempt);
+      throw error;
+    }
     if (!stored || !matches) throw new InvalidCredentialsException();
+    await this.throttle.loginSucceeded(attempt);
     await this.policy.assertValid(newPassword, this.policy.contextOf(stored), 'new_password');
     await this.replacePassword(stored, newPassword, 'self', keepSessionId);
   }
