@@ -1,6 +1,10 @@
 // The public API of Portcullis. Anything not exported here is internal.
 export { AuthModule } from './auth.module.js';
 export type {
+  RegistrationContext,
+  RegistrationFieldValue,
+  RegistrationOptions,
+  RegistrationValidator,
   AuthJwtOptions,
   AuthModuleForRootOptions,
   AuthModuleOptions,
@@ -37,6 +41,7 @@ export {
   AuthServiceUnavailableException,
   CsrfFailedException,
   InsufficientPermissionsException,
+  InternalErrorException,
   InvalidCredentialsException,
   InvalidGrantException,
   InvalidPasswordException,
@@ -158,6 +163,7 @@ export {
   CreateApiKeyCommand,
   CreateSuperuserCommand,
   GrantCommand,
+  HandleQuestions,
   PasswordQuestions,
 } from './cli/index.js';
 
