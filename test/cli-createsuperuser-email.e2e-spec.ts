@@ -102,7 +102,7 @@ describe.each([
     expect(process.exitCode).toBeUndefined();
     expect(stdout).toEqual([]);
     expect(stderr).toEqual([`Created superuser root@example.test (id ${root!.id}).\n`]);
-    const hash = (root as { passwordHash: string }).passwordHash;
+    const hash = (root as unknown as { passwordHash: string }).passwordHash;
     expect(await app.get(PasswordHasher).verify(hash, PASSWORD)).toBe(true);
   });
 
