@@ -22,7 +22,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADAPTERS, type AdapterName, TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
-  testDatabaseKind,
   type TestDatabase,
   testTypeOrmModule,
 } from './support/test-database.js';
@@ -54,11 +53,10 @@ class ShortHash {
 
 // The database refuses every hash made with the app's parameters (m=2048): each registration and
 // each hash upgrade on login fails after hashing, with the new hash among the query's parameters.
-const QUOTE = testDatabaseKind() === 'mariadb' ? '`' : '"';
 const STORED_MEMORY_COST = 1024;
 
 @Entity('guarded_accounts')
-@Check(`${QUOTE}passwordHash${QUOTE} NOT LIKE '%m=2048%'`)
+@Check(`"passwordHash" NOT LIKE '%m=2048%'`)
 class GuardedAccount extends AbstractUser {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ type: 'varchar', length: 254, unique: true }) email!: string;
@@ -213,6 +211,17 @@ describe.each(ADAPTERS)(
         memoryCost: STORED_MEMORY_COST,
         timeCost: 1,
       });
+      if (database.kind === 'mariadb') {
+        // TypeORM leaves @Check out on MySQL and MariaDB: triggers refuse the same hashes there.
+        for (const event of ['INSERT', 'UPDATE']) {
+          await app.get(DataSource).query(
+            `CREATE TRIGGER guarded_${event.toLowerCase()} BEFORE ${event} ON guarded_accounts
+             FOR EACH ROW IF NEW.passwordHash LIKE '%m=2048%' THEN
+               SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'hash refused';
+             END IF`,
+          );
+        }
+      }
       await app
         .get(DataSource)
         .getRepository(GuardedAccount)
