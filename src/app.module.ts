@@ -82,6 +82,9 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot({
           ...databaseOptionsFromUrl(settings.databaseUrl, settings.databaseTimeoutMs),
+          // Never 'query', 'error' or true: TypeORM prints those queries with their parameters,
+          // a new password hash or a token digest among them.
+          logging: ['warn', 'migration'],
           autoLoadEntities: true,
           ...schemaOptions(settings.synchronize),
         }),

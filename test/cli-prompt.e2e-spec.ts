@@ -147,6 +147,17 @@ describe('the built CLI on a terminal (createsuperuser, changepassword)', () => 
     expect(await argon2.verify(admin!.passwordHash, STRONG)).toBe(true);
   });
 
+  it('createsuperuser without --username asks for the handle by its field name', async () => {
+    const run = await runCli(
+      databaseUrl,
+      ['createsuperuser'],
+      [['username:', 'Asked'], ...typed(STRONG)],
+    );
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/Created superuser asked \(id \d+\)\./);
+    expect(await storedUser('asked')).toMatchObject({ isSuperuser: 1, isStaff: 1 });
+  });
+
   it('createsuperuser refuses a weak password with exit code 1 and a one-line reason', async () => {
     const run = await runCli(
       databaseUrl,

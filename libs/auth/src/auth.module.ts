@@ -21,7 +21,7 @@ import { JwtBackend } from './backends/jwt.backend.js';
 import { TokenUsers } from './backends/token-user.js';
 import { PasswordBackend } from './backends/password.backend.js';
 import { AuthConfigurationError } from './errors/auth.exception.js';
-import { ServiceUnavailableInterceptor } from './errors/service-unavailable.interceptor.js';
+import { RouteErrorInterceptor } from './errors/route-error.interceptor.js';
 import { AccountManagementGuard } from './guards/account-management.guard.js';
 import { AuthGuard } from './guards/auth.guard.js';
 import { LoginCredentialsGuard } from './guards/login-credentials.guard.js';
@@ -312,9 +312,10 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
   }
   if (structural.adminRoutes) mounted.push(createAdminController(structural.routesPrefix));
   // Each create*Controller() made a fresh subclass: an outage in a route's handler answers 503 there,
-  // through the app's own exception filters (the guards map theirs). The JWKS route reads no database.
+  // and any other failure a redacted 500, through the app's own exception filters (the guards map
+  // theirs). The JWKS route reads no database.
   for (const controller of mounted) {
-    if (controller !== JwksController) UseInterceptors(ServiceUnavailableInterceptor)(controller);
+    if (controller !== JwksController) UseInterceptors(RouteErrorInterceptor)(controller);
   }
   return mounted;
 }

@@ -25,6 +25,8 @@ import { defaultPasswordValidators } from './passwords/default-password-validato
 import type { Redis } from 'ioredis';
 import { isGroupName } from './permissions/permission-codename.js';
 import { User } from './users/user.entity.js';
+import { LIBRARY_USER_COLUMNS } from './users/user-entity-contract.js';
+import type { RegistrationValidator } from './auth.options.js';
 
 /** Structural options with defaults applied. Internal. */
 export interface ResolvedStructuralOptions {
@@ -77,6 +79,8 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
   browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
   externalIssuers: ResolvedExternalIssuer[];
   defaultGroups: string[];
+  /** `registration`: the extra columns a registration sets (names checked, columns at boot). */
+  registration: { fields: string[]; validate: RegistrationValidator | undefined };
   apiKeys: {
     prefix: string;
     /** Peppers by id; `currentPepperId` makes new digests. */
@@ -336,6 +340,7 @@ export function resolveAuthOptions(
     browserSessions: browserSessions(problems, input.browserSessions),
     externalIssuers: externalIssuers(problems, input.externalIssuers, usernameField),
     defaultGroups: defaultGroups(problems, input.defaultGroups),
+    registration: registrationSettings(problems, input.registration, usernameField),
     userCache: {
       max: positiveInteger(problems, 'userCache.max', input.userCache?.max, 10_000),
       ttl: positiveInteger(problems, 'userCache.ttl', input.userCache?.ttl, 30, 0),
@@ -578,6 +583,40 @@ function apiKeySettings(
 }
 
 const EXTERNAL_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+function registrationSettings(
+  problems: string[],
+  input: AuthModuleOptions['registration'],
+  usernameField: string,
+): ResolvedAuthOptions['registration'] {
+  const fields = input?.fields ?? [];
+  const validate = input?.validate;
+  if (validate !== undefined && typeof validate !== 'function') {
+    problems.push('registration.validate must be a function (fields, context) => problems.');
+  }
+  if (!Array.isArray(fields)) {
+    problems.push('registration.fields must be a list of user entity property names.');
+    return { fields: [], validate: undefined };
+  }
+  const seen = new Set<string>();
+  for (const field of fields) {
+    if (typeof field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) {
+      problems.push(`registration.fields: ${String(field)} is not an entity property name.`);
+    } else if (LIBRARY_USER_COLUMNS.has(field)) {
+      problems.push(
+        `registration.fields: ${field} belongs to Portcullis and can never be set by a registration (grant it with the admin routes or the CLI).`,
+      );
+    } else if (field === usernameField || field === 'email' || field === 'password') {
+      problems.push(
+        `registration.fields: ${field} is already read by POST register; list only your own columns.`,
+      );
+    } else if (seen.has(field)) {
+      problems.push(`registration.fields: ${field} is listed twice.`);
+    }
+    seen.add(String(field));
+  }
+  return { fields: [...seen], validate };
+}
 
 function externalIssuers(
   problems: string[],

@@ -1,6 +1,10 @@
 // The public API of Portcullis. Anything not exported here is internal.
 export { AuthModule } from './auth.module.js';
 export type {
+  RegistrationContext,
+  RegistrationFieldValue,
+  RegistrationOptions,
+  RegistrationValidator,
   AuthJwtOptions,
   AuthModuleForRootOptions,
   AuthModuleOptions,
@@ -39,6 +43,7 @@ export {
   AuthServiceUnavailableException,
   CsrfFailedException,
   InsufficientPermissionsException,
+  InternalErrorException,
   InvalidCredentialsException,
   InvalidGrantException,
   InvalidPasswordException,
@@ -162,6 +167,7 @@ export {
   CreateApiKeyCommand,
   CreateSuperuserCommand,
   GrantCommand,
+  HandleQuestions,
   PasswordQuestions,
 } from './cli/index.js';
 

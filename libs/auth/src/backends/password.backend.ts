@@ -4,6 +4,7 @@ import {
   ValidationFailedException,
 } from '../errors/auth.exception.js';
 import { isServiceUnavailableError } from '../errors/is-service-unavailable-error.js';
+import { describeSafely } from '../errors/redacted-error.js';
 import type { LoginMethod } from '../events/auth-event.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
@@ -107,7 +108,7 @@ export class PasswordBackend<TUser extends object = AuthUser> {
       await this.users.setPassword(user, password);
     } catch (error) {
       // The login itself succeeded; a failed upgrade is retried on the next login.
-      this.logger.warn(`Could not upgrade a password hash: ${(error as Error).message}`);
+      this.logger.warn(`Could not upgrade a password hash: ${describeSafely(error)}`);
     }
   }
 }

@@ -2,12 +2,14 @@ import { ChangePasswordCommand } from './change-password.command.js';
 import { CreateApiKeyCommand } from './create-api-key.command.js';
 import { CreateSuperuserCommand } from './create-superuser.command.js';
 import { PasswordQuestions } from './password-prompt.js';
+import { HandleQuestions } from './handle-prompt.js';
 import { GrantCommand } from './grant.command.js';
 
 export { ChangePasswordCommand } from './change-password.command.js';
 export { CreateApiKeyCommand } from './create-api-key.command.js';
 export { CreateSuperuserCommand } from './create-superuser.command.js';
 export { PasswordQuestions } from './password-prompt.js';
+export { HandleQuestions } from './handle-prompt.js';
 export { GrantCommand } from './grant.command.js';
 
 /**
@@ -26,5 +28,6 @@ export const AUTH_COMMANDS = [
   GrantCommand,
   CreateSuperuserCommand,
   PasswordQuestions,
+  HandleQuestions,
   ChangePasswordCommand,
 ];

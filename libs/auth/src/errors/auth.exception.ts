@@ -220,6 +220,17 @@ export class AuthServiceUnavailableException extends AuthException {
 }
 
 /**
+ * 500 `internal_error`: something failed that the request could not have caused (a bug, a column the
+ * database refused). The body says nothing more; the log has a line naming the error's class and
+ * driver code, never its message or query parameters, which can hold a password hash.
+ */
+export class InternalErrorException extends AuthException {
+  constructor(message = 'Something went wrong on our side.') {
+    super(AuthErrorCode.InternalError, message, HttpStatus.INTERNAL_SERVER_ERROR);
+  }
+}
+
+/**
  * Thrown at boot when `AuthModule` options are wrong. The message lists every problem and how to fix it.
  */
 export class AuthConfigurationError extends Error {

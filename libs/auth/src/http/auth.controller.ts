@@ -37,7 +37,7 @@ import { AuthEvents } from '../events/auth-events.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import { clientAddress } from '../throttle/client-address.js';
 import { LoginThrottle } from '../throttle/login-throttle.js';
-import { parseRegistration, requireStringFields } from './registration.js';
+import { checkWithHook, parseRegistration, requireStringFields } from './registration.js';
 
 /** A session as `GET /auth/sessions` shows it. */
 export interface SessionView {
@@ -75,9 +75,10 @@ export class AuthController {
   ) {}
 
   /**
-   * `POST register {<usernameField>, password, email?}`: 201 with the new user, 409 when taken. A
-   * malformed body is a 400 `validation_failed` listing every field at fault; only a well-formed one
-   * is held to the password rules, a 400 `invalid_password` listing every rule that failed.
+   * `POST register {<usernameField>, password, email?, ...registration.fields}`: 201 with the new
+   * user, 409 when taken. A malformed body, or one the `registration.validate` hook refuses, is a 400
+   * `validation_failed` listing every field at fault; only a well-formed one is held to the password
+   * rules, a 400 `invalid_password` listing every rule that failed.
    */
   @Public()
   @Post('register')
@@ -103,8 +104,14 @@ export class AuthController {
       usernameField: field,
       handleMaxLength: Number(column?.length) || 254,
       acceptsEmail: this.users.hasColumn('email'),
+      extraFields: this.users.registrationFields,
     });
-    const fields: Record<string, unknown> = { [field]: input.handle, password: input.password };
+    await checkWithHook(this.options.registration.validate, input, field);
+    const fields: Record<string, unknown> = {
+      ...input.extra,
+      [field]: input.handle,
+      password: input.password,
+    };
     if (input.email !== undefined) fields.email = input.email;
     await this.passwordPolicy.assertValid(input.password, {
       handle: this.users.normalizeHandle(input.handle),

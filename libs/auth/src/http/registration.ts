@@ -1,4 +1,6 @@
+import type { RegistrationFieldValue, RegistrationValidator } from '../auth.options.js';
 import { ValidationFailedException, ValidationProblem } from '../errors/auth.exception.js';
+import { LIBRARY_USER_COLUMNS, type RegistrationFieldRule } from '../users/user-entity-contract.js';
 
 /**
  * The fields of a request body that must be a JSON (or form) object.
@@ -19,6 +21,8 @@ export interface RegistrationInput {
   handle: string;
   password: string;
   email?: string;
+  /** The `registration.fields` the body set, checked against their columns. */
+  extra: Record<string, RegistrationFieldValue>;
 }
 
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
@@ -26,14 +30,19 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * Validates `POST register`: `{ <usernameField>: string, password: string, email?: string }`. Lists
- * every problem at once.
+ * Validates `POST register`: `{ <usernameField>: string, password: string, email?: string }` and
+ * the columns of `extraFields` (others are ignored). Lists every problem at once.
  *
  * @throws ValidationFailedException
  */
 export function parseRegistration(
   body: unknown,
-  options: { usernameField: string; handleMaxLength: number; acceptsEmail: boolean },
+  options: {
+    usernameField: string;
+    handleMaxLength: number;
+    acceptsEmail: boolean;
+    extraFields?: readonly RegistrationFieldRule[];
+  },
 ): RegistrationInput {
   const fields = bodyFields(body);
   const problems: ValidationProblem[] = [];
@@ -81,8 +90,65 @@ export function parseRegistration(
       email = fields.email.trim();
     }
   }
+  const extra: Record<string, RegistrationFieldValue> = {};
+  for (const rule of options.extraFields ?? []) {
+    // The option is checked at boot; this keeps a privileged column out even if a rule slipped by.
+    if (LIBRARY_USER_COLUMNS.has(rule.name) || !Object.hasOwn(fields, rule.name)) continue;
+    const problem = fieldProblem(rule, fields[rule.name]);
+    if (problem) problems.push({ field: rule.name, message: problem });
+    else extra[rule.name] = fields[rule.name] as RegistrationFieldValue;
+  }
   if (problems.length) throw new ValidationFailedException(problems);
-  return { handle: handle as string, password: password as string, email };
+  return { handle: handle as string, password: password as string, email, extra };
+}
+
+/** What is wrong with `value` for the column of `rule`, or undefined when it fits. */
+function fieldProblem(rule: RegistrationFieldRule, value: unknown): string | undefined {
+  const { name } = rule;
+  if (value === null) return rule.nullable ? undefined : `${name} must not be null.`;
+  if (rule.values && !rule.values.includes(value)) {
+    return `${name} must be one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}.`;
+  }
+  switch (rule.kind) {
+    case 'string':
+      if (typeof value !== 'string') return `${name} must be a string.`;
+      if (rule.maxLength !== undefined && [...value].length > rule.maxLength) {
+        return `${name} must be at most ${rule.maxLength} characters.`;
+      }
+      // PostgreSQL refuses NUL in text; other control characters (a newline) are the app's call.
+      return value.includes('\u0000') ? `${name} must not contain NUL characters.` : undefined;
+    case 'integer':
+      return Number.isSafeInteger(value) ? undefined : `${name} must be an integer.`;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value)
+        ? undefined
+        : `${name} must be a number.`;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${name} must be true or false.`;
+  }
+}
+
+/**
+ * Runs the app's `registration.validate` hook over the parsed registration.
+ *
+ * @throws ValidationFailedException listing the hook's problems.
+ */
+export async function checkWithHook(
+  validate: RegistrationValidator | undefined,
+  input: RegistrationInput,
+  usernameField: string,
+): Promise<void> {
+  if (!validate) return;
+  const problems = await validate(Object.freeze({ ...input.extra }), {
+    handle: input.handle,
+    email: usernameField === 'email' ? input.handle : input.email,
+  });
+  if (problems === undefined || (Array.isArray(problems) && problems.length === 0)) return;
+  // Accepting on a malformed answer would let through what the hook meant to refuse.
+  if (!Array.isArray(problems)) throw new TypeError('registration.validate returned no list.');
+  throw new ValidationFailedException(
+    problems.map((problem) => ({ field: String(problem.field), message: String(problem.message) })),
+  );
 }
 
 /**

@@ -7,6 +7,8 @@ import { UsernameTakenException, ValidationFailedException } from '../errors/aut
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { isUniqueViolation } from './is-unique-violation.js';
+import { checkUserEntity, type RegistrationFieldRule } from './user-entity-contract.js';
+import { redactedStoreError } from '../errors/redacted-error.js';
 
 /** A user's primary key value. */
 export type UserId = string | number;
@@ -47,6 +49,9 @@ export class UserService<TUser extends object = AuthUser> {
   private readonly numericKey: boolean;
   private readonly selectWithoutHash: FindOptionsSelect<TUser>;
 
+  /** How `POST register` checks each column of `registration.fields` (checked against the entity). */
+  readonly registrationFields: readonly RegistrationFieldRule[];
+
   /** The user of each change set {@link UserService.updateColumns} is writing. */
   private readonly changeSets = new WeakMap<object, string>();
 
@@ -56,6 +61,8 @@ export class UserService<TUser extends object = AuthUser> {
     private readonly hasher: PasswordHasher,
   ) {
     const metadata = repository.metadata;
+    // At construction, so a misspelt column name stops the boot instead of failing the first insert.
+    this.registrationFields = checkUserEntity(metadata, options);
     const primary = metadata.primaryColumns[0];
     this.primaryKey = primary.propertyName;
     this.numericKey =
@@ -160,7 +167,11 @@ export class UserService<TUser extends object = AuthUser> {
       await repository.insert(entity as never);
     } catch (error) {
       if (isUniqueViolation(error)) throw new UsernameTakenException();
-      throw error;
+      // The insert's parameters hold the new hash: they must not reach a log through the error.
+      throw redactedStoreError(
+        error,
+        `Inserting a user into ${this.repository.metadata.tableName}`,
+      );
     }
     return entity;
   }
@@ -197,7 +208,12 @@ export class UserService<TUser extends object = AuthUser> {
     // A change set of this call only, so that it names one user however the caller reuses `changes`.
     const set = { ...changes };
     this.changeSets.set(set, String(key));
-    await repository.update({ [this.primaryKey]: key } as FindOptionsWhere<TUser>, set as never);
+    try {
+      await repository.update({ [this.primaryKey]: key } as FindOptionsWhere<TUser>, set as never);
+    } catch (error) {
+      // The parameters may hold a new hash: they must not reach a log through the error.
+      throw redactedStoreError(error, `Updating a user of ${this.repository.metadata.tableName}`);
+    }
   }
 
   /**

@@ -1,0 +1,167 @@
+import type { EntityMetadata } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { AuthConfigurationError } from '../errors/auth.exception.js';
+
+/**
+ * The user columns Portcullis itself writes: what decides who may log in and with what rights, and
+ * its own records. A registration never sets them, whatever the options list.
+ */
+export const LIBRARY_USER_COLUMNS: ReadonlySet<string> = new Set([
+  'id',
+  'passwordHash',
+  'isActive',
+  'isStaff',
+  'isSuperuser',
+  'lastLogin',
+  'dateJoined',
+]);
+
+/** How `POST register` checks the value of one `registration.fields` column. Internal. */
+export interface RegistrationFieldRule {
+  name: string;
+  kind: 'string' | 'integer' | 'number' | 'boolean';
+  nullable: boolean;
+  /** Longest string the column holds, when it says. */
+  maxLength: number | undefined;
+  /** The values of an enum column. */
+  values: readonly unknown[] | undefined;
+}
+
+const STRING_TYPES = new Set<unknown>([
+  String,
+  'varchar',
+  'nvarchar',
+  'character varying',
+  'varying character',
+  'char',
+  'nchar',
+  'character',
+  'native character',
+  'text',
+  'tinytext',
+  'mediumtext',
+  'longtext',
+  'ntext',
+  'citext',
+  'uuid',
+  'enum',
+  'simple-enum',
+]);
+const INTEGER_TYPES = new Set<unknown>([
+  'int',
+  'integer',
+  'smallint',
+  'tinyint',
+  'mediumint',
+  'bigint',
+  'int2',
+  'int4',
+  'int8',
+  'unsigned big int',
+]);
+const NUMBER_TYPES = new Set<unknown>([
+  Number,
+  'float',
+  'float4',
+  'float8',
+  'double',
+  'double precision',
+  'real',
+  'decimal',
+  'numeric',
+  'dec',
+]);
+const BOOLEAN_TYPES = new Set<unknown>([Boolean, 'boolean', 'bool']);
+
+function kindOf(column: ColumnMetadata): RegistrationFieldRule['kind'] | undefined {
+  if (STRING_TYPES.has(column.type)) return 'string';
+  if (INTEGER_TYPES.has(column.type)) return 'integer';
+  if (NUMBER_TYPES.has(column.type)) return 'number';
+  if (BOOLEAN_TYPES.has(column.type)) return 'boolean';
+  return undefined;
+}
+
+function typeName(column: ColumnMetadata): string {
+  return typeof column.type === 'function' ? column.type.name : String(column.type);
+}
+
+/** What the user contract needs from the configured options. */
+export interface UserContractOptions {
+  usernameField: string;
+  externalIssuers: ReadonlyArray<{ issuer: string; userField: string }>;
+  registration: { fields: readonly string[] };
+}
+
+/**
+ * Checks the user entity against the options naming its columns (the handle, external issuers'
+ * `userField`, `registration.fields`) and the columns Portcullis writes, so that a misspelt name
+ * stops the boot instead of answering 500 on the first registration. Returns how each
+ * `registration.fields` column is checked. Internal.
+ *
+ * @throws AuthConfigurationError naming the entity and its columns.
+ */
+export function checkUserEntity(
+  metadata: EntityMetadata,
+  options: UserContractOptions,
+): RegistrationFieldRule[] {
+  const entity = metadata.targetName || metadata.name;
+  const columns = metadata.columns.filter((column) => !column.embeddedMetadata);
+  const byName = new Map(columns.map((column) => [column.propertyName, column]));
+  const listed = columns.map((column) => column.propertyName).join(', ');
+  const problems: string[] = [];
+  const missing = (option: string, name: string) =>
+    problems.push(
+      `${option} names ${name}, but userEntity ${entity} has no such column; its columns are ${listed}.`,
+    );
+  if (!byName.has(options.usernameField)) missing('usernameField', options.usernameField);
+  const hash = byName.get('passwordHash');
+  if (!hash) {
+    problems.push(
+      `userEntity ${entity} has no passwordHash column (the argon2id hash, a nullable string of 255 characters); extend AbstractUser or declare it. Its columns are ${listed}.`,
+    );
+  } else if (hash.length && Number(hash.length) < 128) {
+    problems.push(
+      `userEntity ${entity}: passwordHash holds ${hash.length} characters; an argon2id hash needs up to 128 (AbstractUser uses 255).`,
+    );
+  }
+  for (const issuer of options.externalIssuers) {
+    if (!byName.has(issuer.userField)) {
+      missing(`externalIssuers (${issuer.issuer}) userField`, issuer.userField);
+    }
+  }
+  const rules: RegistrationFieldRule[] = [];
+  for (const name of options.registration.fields) {
+    const column = byName.get(name);
+    if (!column) {
+      missing('registration.fields', name);
+      continue;
+    }
+    const kind = kindOf(column);
+    if (
+      column.isPrimary ||
+      column.isGenerated ||
+      column.isCreateDate ||
+      column.isUpdateDate ||
+      column.isDeleteDate ||
+      column.isVersion
+    ) {
+      problems.push(
+        `registration.fields: ${name} is a key, generated, date or version column of ${entity}, which the database fills; a registration cannot set it.`,
+      );
+    } else if (!kind) {
+      problems.push(
+        `registration.fields: ${name} is a ${typeName(column)} column of ${entity}; a registration sets only string, number and boolean columns from JSON.`,
+      );
+    } else {
+      rules.push({
+        name,
+        kind,
+        nullable: column.isNullable,
+        maxLength: column.length ? Number(column.length) : undefined,
+        values: column.enum?.length ? column.enum : undefined,
+      });
+    }
+  }
+  if (problems.length) throw new AuthConfigurationError(problems);
+  return rules;
+}
