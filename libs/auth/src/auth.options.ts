@@ -59,6 +59,12 @@ export interface ExternalIssuerOptions {
   subjectClaim?: string;
   /** The user entity property matched against that claim. @default the `usernameField` */
   userField?: string;
+  /**
+   * Longest lifetime, in seconds, its access tokens may claim: `exp - iat` (or `exp` - now, when a
+   * token has no `iat`) beyond this plus the leeway is `invalid_token`, as is an `iat` in the future.
+   * @default 86400 (24 hours)
+   */
+  maxTokenLifetime?: number;
 }
 
 /** The cookie transport for browsers (the `cookie` strategy). */

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ExternalIssuers } from '../tokens/external-issuers.js';
@@ -29,17 +30,27 @@ export interface AccessTokenInfo {
  */
 @Injectable()
 export class JwtBackend<TUser extends object = AuthUser> {
+  /** The longest `exp - iat` an access token may claim, in seconds: `accessTokenTtl` + leeway. */
+  private readonly longestLifetime: number;
+  /** Seconds an `iat` may lie ahead of this clock. */
+  private readonly leeway: number;
+
   constructor(
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
     private readonly users: UserService<TUser>,
     private readonly tokens: TokenService,
     private readonly revoked: RevokedSessionRegistry,
     private readonly cache: UserCache<TUser>,
     private readonly external: ExternalIssuers,
-  ) {}
+  ) {
+    this.longestLifetime = options.jwt.accessTokenTtl + options.jwt.leeway;
+    this.leeway = options.jwt.leeway;
+  }
 
   /**
    * Checks the claims Portcullis requires (`typ` access, `sub`, `sid`, `jti`, `iat`, `exp`), that the
-   * session has not ended, and that the user exists and is active.
+   * token's lifetime (`exp - iat`) is at most `accessTokenTtl` + leeway and its `iat` not later than
+   * now + leeway, that the session has not ended, and that the user exists and is active.
    *
    * @throws InvalidTokenException, TokenRevokedException, or AuthServiceUnavailableException when
    * revocation cannot be checked.
@@ -107,6 +118,16 @@ export class JwtBackend<TUser extends object = AuthUser> {
       typeof payload.iat !== 'number' ||
       typeof payload.exp !== 'number'
     ) {
+      throw new InvalidTokenException();
+    }
+    // Bounding the lifetime bounds how long a revoked session's tokens can verify, which is how long
+    // RevokedSessionRegistry remembers the session. Written so that NaN and Infinity fail.
+    const { iat, exp } = payload;
+    if (!(
+      iat >= 0 &&
+      exp - iat <= this.longestLifetime &&
+      iat <= Date.now() / 1000 + this.leeway
+    )) {
       throw new InvalidTokenException();
     }
     if (this.revoked.isRevoked(payload.sid)) throw new TokenRevokedException();
