@@ -1,4 +1,4 @@
-import { KeyObject } from 'node:crypto';
+import { KeyObject, type JsonWebKey } from 'node:crypto';
 import type { Type } from '@nestjs/common';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
@@ -86,10 +86,11 @@ export interface BrowserSessionOptions {
 /** JWT settings. */
 export interface AuthJwtOptions {
   /**
-   * The HS256 signing secret: at least 32 bytes. A string is used as its UTF-8 bytes.
+   * The HS256 signing secret: at least 32 bytes. A string is used as its UTF-8 bytes; an `oct` JWK
+   * (`{ kty: 'oct', k: '<base64url>' }`) as the bytes of its `k`.
    * @default process.env.AUTH_JWT_SECRET
    */
-  secret?: string | Buffer | KeyObject;
+  secret?: string | Buffer | KeyObject | JsonWebKey;
   /**
    * The key ring, instead of `secret`: HS256/384/512, RS256, PS256, ES256 and EdDSA keys, each with its
    * `kid` and one algorithm. One key signs (`signingKeyId`, default the first); the others only verify,
