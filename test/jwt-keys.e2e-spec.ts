@@ -17,11 +17,13 @@ import type { AddressInfo } from 'node:net';
 import {
   AuthConfigurationError,
   AuthModule,
+  InvalidTokenException,
   User,
   UserService,
   type AuthJwtOptions,
   type JwtAlgorithm,
   type JwtKeyOptions,
+  verifyJwsSignatureOnly,
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -480,6 +482,58 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
         await expect(boot).rejects.toBeInstanceOf(AuthConfigurationError);
         await expect(boot).rejects.toThrow(/jwt\.secret/);
       }
+    });
+  });
+
+  describe('verifyJwsSignatureOnly beside the guard', () => {
+    let database: { url: string; drop(): Promise<void> };
+    let app: INestApplication;
+    // RFC 7515 Appendix A.1: its key, and its JWS (iss joe, exp in 2011, no sub, aud or jti).
+    const keys: JwtKeyOptions[] = [
+      {
+        algorithm: 'HS256',
+        secret: {
+          kty: 'oct',
+          k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow',
+        },
+      },
+    ];
+    const rfc7515A1 =
+      'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.' +
+      'eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.' +
+      'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+
+    beforeAll(async () => {
+      database = await createDurableTestDatabase();
+      app = await createTestApp(authModules(database.url, { keys }), adapter);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await database?.drop();
+    });
+
+    it('accepts the signature of a JWS the guard refuses for its claims', async () => {
+      const { payload } = await verifyJwsSignatureOnly(rfc7515A1, keys);
+      expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ iss: 'joe' });
+      const refused = await me(app, rfc7515A1);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_token');
+    });
+
+    it('verifies the tokens the app issues with the keys the app is given', async () => {
+      const { username } = await createUser(app);
+      const tokens = await login(app, username);
+      const { header, payload } = await verifyJwsSignatureOnly(tokens.access_token, keys);
+      expect(header).toMatchObject({
+        alg: 'HS256',
+        kid: decodeSegment(tokens.access_token, 0).kid,
+      });
+      expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ typ: 'access' });
+      const [head, body] = tokens.access_token.split('.');
+      await expect(
+        verifyJwsSignatureOnly(`${head}.${body}.${'A'.repeat(43)}`, keys),
+      ).rejects.toBeInstanceOf(InvalidTokenException);
     });
   });
 
