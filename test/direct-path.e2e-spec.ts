@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { createHmac, randomUUID } from 'node:crypto';
 import { ApiKeyService, ApiKeyStrategy, JwtStrategy, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,5 +118,37 @@ describe.each(ADAPTERS)('the direct path of the bearer strategies on %s', (adapt
     expect(await throughPassport(() => answer(sent))).toEqual(direct);
     // And the other way round, so that neither path only ever sees what the other cached.
     expect(await answer(sent)).toEqual(await throughPassport(() => answer(sent)));
+  });
+
+  /** An HS256 token made with the app's secret, as another service holding it could. */
+  function minted(claims: Record<string, unknown>): string {
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+    return `${input}.${createHmac('sha256', TEST_JWT_SECRET).update(input).digest('base64url')}`;
+  }
+
+  it.each([
+    ['a lifetime of an hour (accessTokenTtl 900 + leeway 30)', 0, 3600],
+    ['an iat 10 minutes ahead', 600, 900],
+  ])('refuses a well-signed token with %s on both paths', async (_case, ahead, lifetime) => {
+    const iat = Math.floor(Date.now() / 1000) + ahead;
+    const { sub } = JSON.parse(
+      Buffer.from(credentials.token.split('.')[1], 'base64url').toString(),
+    );
+    const token = minted({
+      typ: 'access',
+      sub,
+      sid: randomUUID(),
+      jti: randomUUID(),
+      iss: 'portcullis',
+      aud: 'portcullis',
+      iat,
+      exp: iat + lifetime,
+    });
+    const sent = { authorization: `Bearer ${token}` };
+    for (const response of [await answer(sent), await throughPassport(() => answer(sent))]) {
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ error: 'invalid_token' });
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { SignJWT, exportJWK } from 'jose';
 import { AuthModule, User, UserService } from 'portcullis';
 import request from 'supertest';
@@ -151,6 +151,44 @@ describe.each(ADAPTERS)('tokens from an external issuer on %s', (adapter) => {
     const response = await http().get('/auth/me').set('Authorization', `Bearer ${expired}`);
     expect(response.status).toBe(401);
     expect(response.body.error).toBe('token_expired');
+  });
+
+  /** An ES256 token of the issuer over this exact JSON text (numbers jose would refuse to write). */
+  function rawIdpToken(json: string): string {
+    const input = `${Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'idp-1' })).toString('base64url')}.${Buffer.from(json).toString('base64url')}`;
+    const signature = sign('sha256', Buffer.from(input), {
+      key: idpKey.privateKey,
+      dsaEncoding: 'ieee-p1363',
+    });
+    return `${input}.${signature.toString('base64url')}`;
+  }
+
+  it('refuses absurd exp values, an iat in the future and a lifetime past maxTokenLifetime', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const base = { iss: ISSUER, aud: AUDIENCE, email: 'dora@example.io' };
+    // JSON text, so that 1e400 reaches the server as written (JSON.parse makes it Infinity).
+    const token = (claims: Record<string, unknown>, raw = '') =>
+      rawIdpToken(JSON.stringify({ ...base, ...claims }).replace(/}$/, raw ? `,${raw}}` : '}'));
+    const refused = [
+      token({ iat: now, exp: 1e20 }),
+      token({ iat: now, exp: 2 ** 64 }),
+      token({ iat: now }, '"exp":1e400'),
+      token({}, '"exp":1e400'),
+      token({ exp: now + 600 }, '"iat":-1e400'),
+      token({ iat: now + 120, exp: now + 600 }),
+      token({ iat: now, exp: now + 86_400 + 31 }),
+      // No iat: the lifetime counts from now.
+      token({ exp: now + 86_400 + 60 }),
+    ];
+    for (const refusedToken of refused) {
+      const response = await http().get('/auth/me').set('Authorization', `Bearer ${refusedToken}`);
+      expect(response.status).toBe(401);
+      expect(response.body.error).toBe('invalid_token');
+    }
+    const accepted = [token({ iat: now + 20, exp: now + 86_400 }), token({ exp: now + 3600 })];
+    for (const acceptedToken of accepted) {
+      await http().get('/auth/me').set('Authorization', `Bearer ${acceptedToken}`).expect(200);
+    }
   });
 
   it('never follows jku, x5u or an embedded jwk, and unknown kids cannot make it fetch repeatedly', async () => {

@@ -15,12 +15,15 @@ import {
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  AuthConfigurationError,
   AuthModule,
+  InvalidTokenException,
   User,
   UserService,
   type AuthJwtOptions,
   type JwtAlgorithm,
   type JwtKeyOptions,
+  verifyJwsSignatureOnly,
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -414,6 +417,123 @@ describe.each(ADAPTERS)('JWT key ring on %s', (adapter) => {
       } finally {
         await third.close();
       }
+    });
+  });
+
+  describe('an HS key given as an oct JWK, with the default kid', () => {
+    let database: { url: string; drop(): Promise<void> };
+    let app: INestApplication;
+    const secret = randomBytes(48);
+    const k = secret.toString('base64url');
+    // RFC 7638 section 3: the required members of an oct JWK, k and kty, in that order.
+    const thumbprint = createHash('sha256').update(`{"k":"${k}","kty":"oct"}`).digest('base64url');
+    // What earlier versions used as the default kid of a secret.
+    const legacyKid = createHash('sha256').update(secret).digest('base64url').slice(0, 16);
+
+    beforeAll(async () => {
+      database = await createDurableTestDatabase();
+      app = await createTestApp(
+        authModules(database.url, { secret: { kty: 'oct', k, alg: 'HS256' } }),
+        adapter,
+      );
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await database?.drop();
+    });
+
+    /** `token` signed again with the secret under another header. */
+    const resigned = (token: string, header: object) =>
+      handMade(header, decodeSegment(token, 1), (input) => signatureOf('HS256', secret, input));
+
+    it('signs with the bytes of k, under the RFC 7638 thumbprint as kid', async () => {
+      const { username } = await createUser(app);
+      const tokens = await login(app, username);
+      expect(decodeSegment(tokens.access_token, 0)).toMatchObject({
+        alg: 'HS256',
+        kid: thumbprint,
+      });
+      expect(signatureVerifies('HS256', secret, tokens.access_token)).toBe(true);
+      expect((await me(app, tokens.access_token)).status).toBe(200);
+      expect((await refresh(app, tokens.refresh_token)).status).toBe(200);
+    });
+
+    it('still takes tokens issued under the old default kid (an upgrade), and no other kid', async () => {
+      const { username } = await createUser(app);
+      const tokens = await login(app, username);
+      const before = { alg: 'HS256', typ: 'JWT', kid: legacyKid };
+      expect((await me(app, resigned(tokens.access_token, before))).status).toBe(200);
+      const unknown = await me(app, resigned(tokens.access_token, { ...before, kid: 'unknown' }));
+      expect(unknown.status).toBe(401);
+      expect(unknown.body.error).toBe('invalid_token');
+      // The same refresh token (same jti) as an earlier version would have signed it.
+      const rotated = await refresh(app, resigned(tokens.refresh_token, before));
+      expect(rotated.status).toBe(200);
+      expect(decodeSegment(rotated.body.access_token, 0)).toMatchObject({ kid: thumbprint });
+    });
+
+    it('a JWK whose k is too short, or not base64url, stops the boot', async () => {
+      for (const bad of [
+        { kty: 'oct', k: randomBytes(31).toString('base64url') },
+        { kty: 'oct', k: `${k}==` },
+      ]) {
+        const boot = createTestApp(authModules('sqlite::memory:', { secret: bad }), adapter);
+        await expect(boot).rejects.toBeInstanceOf(AuthConfigurationError);
+        await expect(boot).rejects.toThrow(/jwt\.secret/);
+      }
+    });
+  });
+
+  describe('verifyJwsSignatureOnly beside the guard', () => {
+    let database: { url: string; drop(): Promise<void> };
+    let app: INestApplication;
+    // RFC 7515 Appendix A.1: its key, and its JWS (iss joe, exp in 2011, no sub, aud or jti).
+    const keys: JwtKeyOptions[] = [
+      {
+        algorithm: 'HS256',
+        secret: {
+          kty: 'oct',
+          k: 'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow',
+        },
+      },
+    ];
+    const rfc7515A1 =
+      'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.' +
+      'eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.' +
+      'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+
+    beforeAll(async () => {
+      database = await createDurableTestDatabase();
+      app = await createTestApp(authModules(database.url, { keys }), adapter);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await database?.drop();
+    });
+
+    it('accepts the signature of a JWS the guard refuses for its claims', async () => {
+      const { payload } = await verifyJwsSignatureOnly(rfc7515A1, keys);
+      expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ iss: 'joe' });
+      const refused = await me(app, rfc7515A1);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_token');
+    });
+
+    it('verifies the tokens the app issues with the keys the app is given', async () => {
+      const { username } = await createUser(app);
+      const tokens = await login(app, username);
+      const { header, payload } = await verifyJwsSignatureOnly(tokens.access_token, keys);
+      expect(header).toMatchObject({
+        alg: 'HS256',
+        kid: decodeSegment(tokens.access_token, 0).kid,
+      });
+      expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ typ: 'access' });
+      const [head, body] = tokens.access_token.split('.');
+      await expect(
+        verifyJwsSignatureOnly(`${head}.${body}.${'A'.repeat(43)}`, keys),
+      ).rejects.toBeInstanceOf(InvalidTokenException);
     });
   });
 

@@ -15,7 +15,7 @@ const base64url = (value: object | string) =>
 /** Signs an HS256 token by hand, so tests can put anything in the header and payload. */
 function handSigned(
   header: object,
-  payload: object,
+  payload: object | string,
   secret: string | Buffer = TEST_JWT_SECRET,
 ): string {
   const signingInput = `${base64url(header)}.${base64url(payload)}`;
@@ -151,6 +151,39 @@ describe.each(ADAPTERS)('access tokens on %s', (adapter) => {
     );
     await expectRejected(handSigned({ alg: 'HS256' }, claims({ nbf: now() + 300 })));
     expect((await call(handSigned({ alg: 'HS256' }, claims({ nbf: now() + 5 })))).status).toBe(200);
+  });
+
+  it('accepts the longest lifetime allowed (accessTokenTtl 900 + leeway 30) and an iat 25 s ahead', async () => {
+    expect((await call(handSigned({ alg: 'HS256' }, claims({ exp: now() + 930 })))).status).toBe(
+      200,
+    );
+    const ahead = claims({ jti: 'ahead', iat: now() + 25, exp: now() + 600 });
+    expect((await call(handSigned({ alg: 'HS256' }, ahead))).status).toBe(200);
+  });
+
+  /** The claims as JSON text with `exp`/`iat` written verbatim, for numbers JSON.stringify cannot write. */
+  const rawClaims = (exp: string, iat: string = String(now())) =>
+    JSON.stringify(claims({ exp: 0, iat: 0 }))
+      .replace('"exp":0', `"exp":${exp}`)
+      .replace('"iat":0', `"iat":${iat}`);
+
+  it.each([
+    ['a lifetime one second over accessTokenTtl + leeway', () => claims({ exp: now() + 931 })],
+    ['an hour-long lifetime', () => claims({ exp: now() + 3600 })],
+    ['exp 1e20', () => claims({ exp: 1e20 })],
+    ['exp 2^64', () => claims({ exp: 2 ** 64 })],
+    ['exp 1e400 (Infinity once parsed)', () => rawClaims('1e400')],
+    ['iat and exp 1e400', () => rawClaims('1e400', '1e400')],
+    ['iat -1e400 (minus Infinity)', () => rawClaims(String(now() + 600), '-1e400')],
+    ['a negative iat', () => claims({ iat: -1, exp: now() + 600 })],
+    ['iat 1e20', () => claims({ iat: 1e20, exp: 1e20 + 600 })],
+    ['an iat 60 s ahead (leeway 30)', () => claims({ iat: now() + 60, exp: now() + 600 })],
+    ['an iat as a string', () => claims({ iat: String(now()) })],
+  ])('refuses a well-signed token with %s, also once it is remembered', async (_name, make) => {
+    const token = handSigned({ alg: 'HS256' }, make());
+    await expectRejected(token);
+    // The second time, the signature comes from the cache of verified tokens: the rules still apply.
+    await expectRejected(token);
   });
 
   it.each([

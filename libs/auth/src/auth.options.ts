@@ -60,6 +60,12 @@ export interface ExternalIssuerOptions {
   subjectClaim?: string;
   /** The user entity property matched against that claim. @default the `usernameField` */
   userField?: string;
+  /**
+   * Longest lifetime, in seconds, its access tokens may claim: `exp - iat` (or `exp` - now, when a
+   * token has no `iat`) beyond this plus the leeway is `invalid_token`, as is an `iat` in the future.
+   * @default 86400 (24 hours)
+   */
+  maxTokenLifetime?: number;
 }
 
 /** The cookie transport for browsers (the `cookie` strategy). */
@@ -81,10 +87,11 @@ export interface BrowserSessionOptions {
 /** JWT settings. */
 export interface AuthJwtOptions {
   /**
-   * The HS256 signing secret: at least 32 bytes. A string is used as its UTF-8 bytes.
+   * The HS256 signing secret: at least 32 bytes. A string is used as its UTF-8 bytes; an `oct` JWK
+   * (`{ kty: 'oct', k: '<base64url>' }`) as the bytes of its `k`.
    * @default process.env.AUTH_JWT_SECRET
    */
-  secret?: string | Buffer | KeyObject;
+  secret?: string | Buffer | KeyObject | JsonWebKey;
   /**
    * The key ring, instead of `secret`: HS256/384/512, RS256, PS256, ES256 and EdDSA keys, each with its
    * `kid` and one algorithm. One key signs (`signingKeyId`, default the first); the others only verify,

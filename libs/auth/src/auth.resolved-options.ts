@@ -51,6 +51,7 @@ export interface ResolvedExternalIssuer {
   algorithms: string[];
   subjectClaim: string;
   userField: string;
+  maxTokenLifetime: number;
 }
 
 /** Runtime options with defaults applied and secrets turned into keys. Internal. */
@@ -655,6 +656,12 @@ function externalIssuers(
         algorithms,
         subjectClaim: issuer.subjectClaim ?? 'sub',
         userField: issuer.userField ?? usernameField,
+        maxTokenLifetime: positiveInteger(
+          problems,
+          `${label}.maxTokenLifetime`,
+          issuer.maxTokenLifetime,
+          86_400,
+        ),
       },
     ];
   });

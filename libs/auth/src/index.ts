@@ -115,6 +115,8 @@ export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/to
 export { KeyRing } from './tokens/key-ring.js';
 export type { JsonWebKeySet } from './tokens/key-ring.js';
 export { JWT_ALGORITHMS } from './tokens/jwt-keys.js';
+export { verifyJwsSignatureOnly } from './tokens/verify-jws-signature-only.js';
+export type { VerifiedJwsSignature } from './tokens/verify-jws-signature-only.js';
 export type { JwtAlgorithm, JwtKeyOptions, KeyMaterial } from './tokens/jwt-keys.js';
 export type {
   AccessTokenClaims,

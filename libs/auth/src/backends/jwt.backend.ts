@@ -1,5 +1,6 @@
-import { Injectable, Optional } from '@nestjs/common';
-import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ExternalIssuers } from '../tokens/external-issuers.js';
@@ -30,22 +31,32 @@ export interface AccessTokenInfo {
  */
 @Injectable()
 export class JwtBackend<TUser extends object = AuthUser> {
+  /** The longest `exp - iat` an access token may claim, in seconds: `accessTokenTtl` + leeway. */
+  private readonly longestLifetime: number;
+  /** Seconds an `iat` may lie ahead of this clock. */
+  private readonly leeway: number;
+
   /**
    * `users`, `revoked` and `cache` read the database: a resource server has none of them, and
    * `tokenUsers` (registered there only) builds the user from the claims instead.
    */
   constructor(
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
     @Optional() private readonly users: UserService<TUser>,
     private readonly tokens: TokenService,
     @Optional() private readonly revoked: RevokedSessionRegistry,
     @Optional() private readonly cache: UserCache<TUser>,
     private readonly external: ExternalIssuers,
     @Optional() private readonly tokenUsers?: TokenUsers,
-  ) {}
+  ) {
+    this.longestLifetime = options.jwt.accessTokenTtl + options.jwt.leeway;
+    this.leeway = options.jwt.leeway;
+  }
 
   /**
    * Checks the claims Portcullis requires (`typ` access, `sub`, `sid`, `jti`, `iat`, `exp`), that the
-   * session has not ended, and that the user exists and is active.
+   * token's lifetime (`exp - iat`) is at most `accessTokenTtl` + leeway and its `iat` not later than
+   * now + leeway, that the session has not ended, and that the user exists and is active.
    *
    * @throws InvalidTokenException, TokenRevokedException, or AuthServiceUnavailableException when
    * revocation cannot be checked.
@@ -113,6 +124,16 @@ export class JwtBackend<TUser extends object = AuthUser> {
       typeof payload.iat !== 'number' ||
       typeof payload.exp !== 'number'
     ) {
+      throw new InvalidTokenException();
+    }
+    // Bounding the lifetime bounds how long a revoked session's tokens can verify, which is how long
+    // RevokedSessionRegistry remembers the session. Written so that NaN and Infinity fail.
+    const { iat, exp } = payload;
+    if (!(
+      iat >= 0 &&
+      exp - iat <= this.longestLifetime &&
+      iat <= Date.now() / 1000 + this.leeway
+    )) {
       throw new InvalidTokenException();
     }
     // Resource server: the issuer's sessions are out of reach; the token is the whole answer.

@@ -22,11 +22,21 @@ export function revocationReadDeadline(interval: number): number {
 }
 
 /**
+ * Seconds an ended session is remembered: as long as any access token of it can still verify. Such a
+ * token was issued (`iat`) at most one leeway after the session ended (by a clock at most the leeway
+ * ahead), lives at most `accessTokenTtl` + leeway (the JWT backend refuses longer ones) and verifies
+ * until one leeway past its `exp`; plus a minute for clocks that differ between processes. Internal.
+ */
+export function revocationWindow(jwt: { accessTokenTtl: number; leeway: number }): number {
+  return jwt.accessTokenTtl + 3 * jwt.leeway + 60;
+}
+
+/**
  * The ids of recently ended sessions, held in memory so that checking an access token for revocation
  * costs a map lookup, not a database read.
  *
- * Only sessions ended within one access-token lifetime (plus leeway) matter: older tokens of an ended
- * session have expired anyway, which keeps the set bounded. Sessions ended in this process are added
+ * Only sessions ended within {@link revocationWindow} matter: older tokens of an ended session have
+ * expired anyway, which keeps the set bounded. Sessions ended in this process are added
  * at once; those ended elsewhere arrive through Redis pub/sub within milliseconds when `redis` is
  * configured, and in any case with the next database read, every `revocationSyncInterval` ms (the
  * CLI, or a message lost while Redis was down). If those reads keep failing, the registry cannot vouch for any token and
@@ -97,9 +107,7 @@ export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplica
   }
 
   private windowStart(): number {
-    const { accessTokenTtl, leeway } = this.options.jwt;
-    // A minute of margin for clocks that differ between processes.
-    return Date.now() - (accessTokenTtl + leeway + 60) * 1000;
+    return Date.now() - revocationWindow(this.options.jwt) * 1000;
   }
 
   private async load(): Promise<void> {

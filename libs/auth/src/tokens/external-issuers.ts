@@ -24,6 +24,18 @@ export function unverifiedIssuer(token: string): string | undefined {
 }
 
 /**
+ * True when `iat` (if any) is not later than now + leeway and the token lives at most `longest` +
+ * leeway seconds from its `iat` (or from now). jose has checked that `exp` and `iat` are numbers; the
+ * comparisons are written so that Infinity and NaN fail.
+ */
+function plausibleLifetime(payload: JWTPayload, longest: number, leeway: number): boolean {
+  const now = Date.now() / 1000;
+  const { iat, exp } = payload as { iat?: number; exp: number };
+  if (iat !== undefined && !(iat <= now + leeway)) return false;
+  return exp - (iat ?? now) <= longest + leeway;
+}
+
+/**
  * Verifies access tokens of configured outside issuers with their JWKS (jose's remote key set: keys
  * cached, an unknown `kid` refetches at most every 30 s, 5 s fetch timeout). Only the configured URL is
  * ever fetched: `jku`, `x5u` and embedded `jwk` headers are ignored.
@@ -50,7 +62,8 @@ export class ExternalIssuers {
   }
 
   /**
-   * Verifies signature, `iss`, `aud`, `exp` and `nbf` (with the leeway).
+   * Verifies signature, `iss`, `aud`, `exp` and `nbf` (with the leeway), and that the token claims no
+   * more than the issuer's `maxTokenLifetime` and was not issued in the future.
    *
    * @throws TokenExpiredException, InvalidTokenException, or AuthServiceUnavailableException when the
    * issuer's keys cannot be fetched
@@ -66,8 +79,12 @@ export class ExternalIssuers {
         clockTolerance: this.options.jwt.leeway,
         requiredClaims: ['exp', issuer.subjectClaim],
       });
+      if (!plausibleLifetime(payload, issuer.maxTokenLifetime, this.options.jwt.leeway)) {
+        throw new InvalidTokenException();
+      }
       return payload;
     } catch (error) {
+      if (error instanceof InvalidTokenException) throw error;
       if (error instanceof errors.JWTExpired) throw new TokenExpiredException();
       // The issuer's keys could not be fetched: whether the token is good is unknown, so refuse with 503.
       if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {

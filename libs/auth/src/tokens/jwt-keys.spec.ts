@@ -2,11 +2,13 @@ import 'reflect-metadata';
 import {
   createHash,
   createPublicKey,
+  createSecretKey,
   generateKeyPairSync,
   randomBytes,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
+import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { AuthModuleOptions } from '../auth.options.js';
 import { resolveAuthOptions, resolveStructuralOptions } from '../auth.resolved-options.js';
@@ -367,6 +369,77 @@ describe('resolveJwtKeys: defaults and published keys', () => {
       expect(createPublicKey({ key: jwk, format: 'jwk' }).equals(resolved[0].verifyKey)).toBe(true);
     },
   );
+});
+
+describe('resolveJwtKeys: HS keys given as an oct JWK (RFC 7518 section 6.4)', () => {
+  const octOf = (bytes: Buffer): JsonWebKey => ({ kty: 'oct', k: bytes.toString('base64url') });
+
+  it.each([
+    ['HS256', 32],
+    ['HS384', 48],
+    ['HS512', 64],
+  ] as const)('%s accepts { kty: "oct", k } as its secret, the bytes of k', (algorithm, size) => {
+    const bytes = randomBytes(size);
+    const { resolved, problems } = resolve([{ algorithm, secret: octOf(bytes) }]);
+    expect(problems).toEqual([]);
+    expect(resolved[0].verifyKey.equals(createSecretKey(bytes))).toBe(true);
+    expect(resolved[0].signKey?.equals(createSecretKey(bytes))).toBe(true);
+    expect(resolved[0].publicJwk).toBeUndefined();
+  });
+
+  it('jwt.secret takes an oct JWK too', () => {
+    const bytes = randomBytes(32);
+    const resolved = resolveOptions({ secret: { ...octOf(bytes), alg: 'HS256', use: 'sig' } });
+    expect(resolved.jwt.signingKey.verifyKey.equals(createSecretKey(bytes))).toBe(true);
+  });
+
+  const k = (size: number) => randomBytes(size).toString('base64url');
+  it.each([
+    ['a k shorter than the hash', 'HS256', { kty: 'oct', k: k(31) }, '31 bytes'],
+    ['a 48-byte k for HS512', 'HS512', { kty: 'oct', k: k(48) }, '48 bytes'],
+    ['no k', 'HS256', { kty: 'oct' }, "{ kty: 'oct', k: '<base64url>' }"],
+    ['another kty', 'HS256', { kty: 'RSA', k: k(32) }, 'got kty RSA'],
+    ['base64 with + and /', 'HS256', { kty: 'oct', k: `${'+/'.repeat(30)}AAAAAA` }, 'base64url'],
+    ['a padded k', 'HS256', { kty: 'oct', k: `${k(32)}=` }, 'base64url'],
+    ['characters Node would skip', 'HS256', { kty: 'oct', k: `${k(33)}!!` }, 'base64url'],
+    ['an alg of another hash', 'HS512', { kty: 'oct', alg: 'HS256', k: k(64) }, 'not HS512'],
+  ] as const)('refuses %s', (_name, algorithm, jwk, message) => {
+    expect(problemOf({ algorithm, secret: jwk as JsonWebKey })).toContain(message);
+  });
+});
+
+describe('resolveJwtKeys: the default kid of an HS key', () => {
+  it('is the RFC 7638 thumbprint of the secret as an oct JWK, as jose computes it', async () => {
+    const bytes = randomBytes(48);
+    const k = bytes.toString('base64url');
+    const { resolved } = resolve([{ algorithm: 'HS384', secret: bytes }]);
+    expect(resolved[0].kid).toBe(expectedThumbprint(`{"k":"${k}","kty":"oct"}`));
+    expect(resolved[0].kid).toBe(await calculateJwkThumbprint({ kty: 'oct', k }, 'sha256'));
+  });
+
+  it('is the same whatever form the secret was given in', () => {
+    const text = 'a shared secret that is long enough for HS256!';
+    const bytes = Buffer.from(text, 'utf8');
+    const kids = [
+      text,
+      bytes,
+      createSecretKey(bytes),
+      { kty: 'oct', k: bytes.toString('base64url') },
+    ].map((secret) => resolve([{ algorithm: 'HS256', secret }]).resolved[0].kid);
+    expect(new Set(kids).size).toBe(1);
+  });
+
+  it('keeps the fingerprint earlier versions gave it as a kid it also verifies under', () => {
+    const bytes = randomBytes(32);
+    const legacy = createHash('sha256').update(bytes).digest('base64url').slice(0, 16);
+    expect(resolve([{ algorithm: 'HS256', secret: bytes }]).resolved[0].legacyKids).toEqual([
+      legacy,
+    ]);
+    // A kid of its own: nothing else to answer to.
+    expect(
+      resolve([{ kid: 'mine', algorithm: 'HS256', secret: bytes }]).resolved[0].legacyKids,
+    ).toBeUndefined();
+  });
 });
 
 describe('resolveAuthOptions with jwt.keys', () => {

@@ -36,13 +36,16 @@ export type KeyMaterial = string | JsonWebKey | KeyObject;
 export interface JwtKeyOptions {
   /**
    * Key id, written in the `kid` header and used to pick the verification key.
-   * @default the RFC 7638 thumbprint of the public key; for a secret, a fingerprint of it
+   * @default the RFC 7638 thumbprint of the public key, or of the secret as an `oct` JWK
    */
   kid?: string;
   /** The only algorithm this key is used with. */
   algorithm: JwtAlgorithm;
-  /** HS256/384/512: the shared secret, at least as long as the hash (32, 48, 64 bytes). */
-  secret?: string | Buffer | KeyObject;
+  /**
+   * HS256/384/512: the shared secret, at least as long as the hash (32, 48, 64 bytes): a string (its
+   * UTF-8 bytes), a Buffer, a secret `KeyObject`, or an `oct` JWK (`{ kty: 'oct', k: '<base64url>' }`).
+   */
+  secret?: string | Buffer | KeyObject | JsonWebKey;
   /** Asymmetric algorithms: the private key. Needed for the signing key only. */
   privateKey?: KeyMaterial;
   /** Asymmetric algorithms: the public key; derived from `privateKey` when absent. */
@@ -59,6 +62,11 @@ export interface ResolvedJwtKey {
   signKey?: KeyObject;
   /** The public JWK published at /.well-known/jwks.json (asymmetric keys only). */
   publicJwk?: JsonWebKey & { kid: string; alg: string; use: 'sig' };
+  /**
+   * Further kids it verifies under: for an HS key without `kid`, the fingerprint earlier versions
+   * used as its default, so that tokens issued before an upgrade keep verifying.
+   */
+  legacyKids?: string[];
 }
 
 const HMAC_MIN_BYTES: Partial<Record<JwtAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 };
@@ -113,16 +121,50 @@ function mismatch(algorithm: JwtAlgorithm, key: KeyObject): string | undefined {
   }
 }
 
-/** RFC 7638 thumbprint of a public JWK. */
+/**
+ * RFC 7638 thumbprint of a JWK: public keys, and secrets (`oct`), whose thumbprint is a SHA-256 of
+ * the secret and so tells no more about it than any signature made with it.
+ */
 function thumbprint(jwk: JsonWebKey): string {
   const members: Record<string, string[]> = {
     RSA: ['e', 'kty', 'n'],
     EC: ['crv', 'kty', 'x', 'y'],
     OKP: ['crv', 'kty', 'x'],
+    oct: ['k', 'kty'],
   };
   const names = members[jwk.kty as string] ?? [];
   const canonical = `{${names.map((name) => `"${name}":${JSON.stringify(jwk[name])}`).join(',')}}`;
   return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/**
+ * The secret of an `oct` JWK (RFC 7518 6.4), or undefined with a problem pushed. `k` must be the
+ * unpadded base64url of the bytes: Node's decoder skips characters outside the alphabet, which would
+ * quietly give another, shorter secret.
+ */
+function octJwkBytes(
+  jwk: JsonWebKey,
+  algorithm: JwtAlgorithm,
+  secretName: string,
+  problems: string[],
+): Buffer | undefined {
+  if (jwk.kty !== 'oct' || typeof jwk.k !== 'string') {
+    const got = jwk.kty === 'oct' ? 'no k' : `kty ${String(jwk.kty)}`;
+    problems.push(
+      `${secretName}: a JWK secret must be { kty: 'oct', k: '<base64url>' }; got ${got}.`,
+    );
+    return undefined;
+  }
+  const bytes = Buffer.from(jwk.k, 'base64url');
+  if (!/^[A-Za-z0-9_-]*$/.test(jwk.k) || bytes.toString('base64url') !== jwk.k) {
+    problems.push(`${secretName}: the JWK's k is not unpadded base64url (RFC 7515 section 2).`);
+    return undefined;
+  }
+  if (jwk.alg !== undefined && jwk.alg !== algorithm) {
+    problems.push(`${secretName}: the JWK is for ${String(jwk.alg)}, not ${algorithm}.`);
+    return undefined;
+  }
+  return bytes;
 }
 
 function resolveSecret(
@@ -148,8 +190,14 @@ function resolveSecret(
     object = secret;
   } else if (typeof secret === 'string' || Buffer.isBuffer(secret)) {
     object = createSecretKey(typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret);
+  } else if (typeof secret === 'object' && !Array.isArray(secret)) {
+    const bytes = octJwkBytes(secret, key.algorithm, secretName, problems);
+    if (!bytes) return undefined;
+    object = createSecretKey(bytes);
   } else {
-    problems.push(`${secretName} must be a string, a Buffer or a secret KeyObject.`);
+    problems.push(
+      `${secretName} must be a string, a Buffer, a secret KeyObject or an oct JWK ({ kty: 'oct', k }).`,
+    );
     return undefined;
   }
   const size = object.symmetricKeySize ?? 0;
@@ -229,14 +277,19 @@ export function resolveJwtKeys(
     if (!pair) return;
     let publicJwk: ResolvedJwtKey['publicJwk'];
     let kid = key.kid;
+    let legacyKids: string[] | undefined;
     if (isHmac(key.algorithm)) {
-      kid ??= createHash('sha256').update(pair.verifyKey.export()).digest('base64url').slice(0, 16);
+      const bytes = pair.verifyKey.export();
+      if (kid === undefined) {
+        kid = thumbprint({ kty: 'oct', k: bytes.toString('base64url') });
+        legacyKids = [createHash('sha256').update(bytes).digest('base64url').slice(0, 16)];
+      }
     } else {
       const jwk = pair.verifyKey.export({ format: 'jwk' });
       kid ??= thumbprint(jwk);
       publicJwk = { ...jwk, kid, alg: key.algorithm, use: 'sig' };
     }
-    resolved.push({ kid, algorithm: key.algorithm, ...pair, publicJwk });
+    resolved.push({ kid, algorithm: key.algorithm, ...pair, publicJwk, legacyKids });
   });
   const kids = resolved.map((key) => key.kid);
   const duplicated = kids.filter((kid, index) => kids.indexOf(kid) !== index);

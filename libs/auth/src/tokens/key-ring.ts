@@ -105,6 +105,12 @@ export class KeyRing {
         }) as Verify,
       );
     }
+    // After every key's own kid, so that an old default kid never displaces a key's current one.
+    for (const key of keys) {
+      for (const kid of key.legacyKids ?? []) {
+        if (!this.verifiers.has(kid)) this.verifiers.set(kid, this.verifiers.get(key.kid)!);
+      }
+    }
     this.onlyKid = keys.length === 1 ? keys[0].kid : undefined;
     this.signingKey = signingKey;
     // A resource server's ring holds no signing key: it verifies another server's tokens only.
