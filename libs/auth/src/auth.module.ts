@@ -28,6 +28,7 @@ import { RequestAuthenticator } from './guards/request-authenticator.js';
 import { RequestShape } from './guards/request-shape.js';
 import { StrategyRegistry } from './guards/strategy-registry.js';
 import { createAuthController } from './http/auth.controller.js';
+import { BodyErrorsModule } from './http/body-errors.module.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordPolicy } from './passwords/password-policy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
@@ -182,6 +183,7 @@ export class AuthModule extends ConfigurableAuthModule {
       LoginCredentialsGuard,
     ];
     if (structural.global) providers.push({ provide: APP_GUARD, useExisting: LoginRequiredGuard });
+    const mounted = controllers(structural);
     return {
       ...base,
       global: true,
@@ -197,8 +199,9 @@ export class AuthModule extends ConfigurableAuthModule {
           UserPermission,
           UserGroup,
         ]),
+        ...(mounted.length ? [BodyErrorsModule.forControllers(mounted)] : []),
       ],
-      controllers: controllers(structural),
+      controllers: mounted,
       providers,
       exports: [
         AUTH_USER_ENTITY,
