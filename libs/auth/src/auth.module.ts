@@ -29,6 +29,7 @@ import { RequestShape } from './guards/request-shape.js';
 import { StrategyRegistry } from './guards/strategy-registry.js';
 import { createAuthController } from './http/auth.controller.js';
 import { BodyErrorsModule } from './http/body-errors.module.js';
+import { ChallengeInterceptor } from './http/challenge.interceptor.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordPolicy } from './passwords/password-policy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
@@ -252,7 +253,9 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
   // Each create*Controller() made a fresh subclass: an outage in a route's handler answers 503 there,
   // through the app's own exception filters (the guards map theirs). The JWKS route reads no database.
   for (const controller of mounted) {
-    if (controller !== JwksController) UseInterceptors(ServiceUnavailableInterceptor)(controller);
+    if (controller !== JwksController) {
+      UseInterceptors(ServiceUnavailableInterceptor, ChallengeInterceptor)(controller);
+    }
   }
   return mounted;
 }

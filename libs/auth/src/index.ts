@@ -39,6 +39,7 @@ export {
   InsufficientPermissionsException,
   InvalidCredentialsException,
   InvalidGrantException,
+  InvalidRequestException,
   InvalidPasswordException,
   InvalidTokenException,
   NotAuthenticatedException,

@@ -17,6 +17,7 @@ export const AuthErrorCode = {
   ServiceUnavailable: 'service_unavailable',
   CsrfFailed: 'csrf_failed',
   NotFound: 'not_found',
+  InvalidRequest: 'invalid_request',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */
