@@ -2,13 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { dirname, join } from 'node:path';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule, ServiceUnavailableFilter } from 'portcullis';
+import { AuthModule } from 'portcullis';
 import {
   DEFAULT_DATABASE_URL,
   databaseOptionsFromUrl,
   databaseTimeoutFromEnv,
   schemaOptions,
 } from './database.js';
+import { ExampleErrorsFilter } from './example-errors.filter.js';
 import { exampleJwtSecret } from './jwt-secret.js';
 import { NotesModule } from './notes/notes.module.js';
 import { PagesController } from './pages/pages.controller.js';
@@ -101,8 +102,9 @@ export class AppModule {
         NotesModule,
       ],
       controllers: [PagesController],
-      // The notes API reads the database too: an outage there is a 503, like on Portcullis' routes.
-      providers: [{ provide: APP_FILTER, useClass: ServiceUnavailableFilter }],
+      // The notes API reads the database too: an outage there is a 503, like on Portcullis' routes;
+      // unknown routes are 404 `not_found` in the same body.
+      providers: [{ provide: APP_FILTER, useClass: ExampleErrorsFilter }],
     };
   }
 }

@@ -196,4 +196,27 @@ describe.each(ADAPTERS)('example app on %s', (adapter) => {
     expect(write.headers['www-authenticate']).toContain('insufficient_scope');
     expect(registered.body.id).toBeDefined();
   });
+
+  it('answers unknown routes and missing notes with 404 not_found in the library shape', async () => {
+    for (const [method, path] of [
+      ['get', '/nope'],
+      ['post', '/auth/nope'],
+      ['delete', '/notes/1/extra'],
+    ] as const) {
+      const response = await http()[method](path);
+      expect(response.status).toBe(404);
+      expect(response.body).toEqual({
+        statusCode: 404,
+        error: 'not_found',
+        message: expect.any(String),
+      });
+    }
+    const finder = await register('finder').expect(201);
+    await app.get(PermissionService).grantToUser(String(finder.body.id), 'notes.delete');
+    const missing = await http()
+      .delete('/notes/999999')
+      .set('Authorization', `Bearer ${await loginToken('finder')}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ statusCode: 404, error: 'not_found', message: 'No such note.' });
+  });
 });

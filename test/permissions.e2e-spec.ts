@@ -234,7 +234,7 @@ describe.each(ADAPTERS)('permissions on %s', (adapter) => {
     expect(write.status).toBe(403);
     expect(write.body.missing).toEqual(['docs.write']);
     expect(write.headers['www-authenticate']).toBe(
-      'Bearer error="insufficient_scope", scope="docs.write"',
+      'Bearer realm="portcullis", error="insufficient_scope", scope="docs.write"',
     );
     const widened = await http().delete('/docs/1').set('X-API-Key', deleter);
     expect(widened.status).toBe(403);

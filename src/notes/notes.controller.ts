@@ -4,7 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
   ParseIntPipe,
   Post,
@@ -15,6 +14,7 @@ import {
   AuthGuard,
   CurrentUser,
   Permissions,
+  ResourceNotFoundException,
   ValidationFailedException,
   type ValidationProblem,
 } from 'portcullis';
@@ -94,6 +94,6 @@ export class NotesController {
     @Param('id', ParseIntPipe) id: number,
   ): Promise<void> {
     const result = await this.notes.delete({ id, ownerId: String(userId) });
-    if (!result.affected) throw new NotFoundException('No such note.');
+    if (!result.affected) throw new ResourceNotFoundException('No such note.');
   }
 }

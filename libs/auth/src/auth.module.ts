@@ -30,6 +30,8 @@ import { RequestAuthenticator } from './guards/request-authenticator.js';
 import { RequestShape } from './guards/request-shape.js';
 import { StrategyRegistry } from './guards/strategy-registry.js';
 import { createAuthController } from './http/auth.controller.js';
+import { BodyErrorsModule } from './http/body-errors.module.js';
+import { ChallengeInterceptor } from './http/challenge.interceptor.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { PasswordPolicy } from './passwords/password-policy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
@@ -190,6 +192,7 @@ export class AuthModule extends ConfigurableAuthModule {
       LoginCredentialsGuard,
     ];
     if (structural.global) providers.push({ provide: APP_GUARD, useExisting: LoginRequiredGuard });
+    const mounted = controllers(structural);
     return {
       ...base,
       global: true,
@@ -205,8 +208,9 @@ export class AuthModule extends ConfigurableAuthModule {
           UserPermission,
           UserGroup,
         ]),
+        ...(mounted.length ? [BodyErrorsModule.forControllers(mounted)] : []),
       ],
-      controllers: controllers(structural),
+      controllers: mounted,
       providers,
       exports: [
         AUTH_USER_ENTITY,
@@ -315,7 +319,9 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
   // and any other failure a redacted 500, through the app's own exception filters (the guards map
   // theirs). The JWKS route reads no database.
   for (const controller of mounted) {
-    if (controller !== JwksController) UseInterceptors(RouteErrorInterceptor)(controller);
+    if (controller !== JwksController) {
+      UseInterceptors(RouteErrorInterceptor, ChallengeInterceptor)(controller);
+    }
   }
   return mounted;
 }

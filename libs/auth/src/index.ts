@@ -46,6 +46,7 @@ export {
   InternalErrorException,
   InvalidCredentialsException,
   InvalidGrantException,
+  InvalidRequestException,
   InvalidPasswordException,
   InvalidTokenException,
   NotAuthenticatedException,

@@ -18,6 +18,7 @@ export const AuthErrorCode = {
   CsrfFailed: 'csrf_failed',
   NotFound: 'not_found',
   InternalError: 'internal_error',
+  InvalidRequest: 'invalid_request',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */

@@ -99,6 +99,17 @@ export class InvalidGrantException extends AuthException {
   }
 }
 
+/**
+ * 400 `invalid_request`: an `Authorization: Bearer` value that is not one RFC 6750 b64token (no token,
+ * two tokens, characters outside the b64token set), answered with
+ * `WWW-Authenticate: Bearer error="invalid_request"` (RFC 6750 section 3.1).
+ */
+export class InvalidRequestException extends AuthException {
+  constructor(message = 'The Authorization header is not a well-formed Bearer credential.') {
+    super(AuthErrorCode.InvalidRequest, message, HttpStatus.BAD_REQUEST);
+  }
+}
+
 /** 409 `username_taken`: registration with a login handle that already exists. */
 export class UsernameTakenException extends AuthException {
   constructor(message = 'An account with this login already exists.') {

@@ -12,7 +12,12 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import type { LoginRequiredOptions } from '../decorators/login-required.decorator.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
-import { AuthException, NotAuthenticatedException } from '../errors/auth.exception.js';
+import {
+  AuthException,
+  InvalidRequestException,
+  NotAuthenticatedException,
+} from '../errors/auth.exception.js';
+import { isMalformedBearer } from '../strategies/authorization-header.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { isAuthenticatedIn, noteAuthenticated } from './authenticated-context.js';
 import { httpRequestOf, httpResponseOf } from './http-context.js';
@@ -97,6 +102,19 @@ export class LoginRequiredGuard implements CanActivate {
       noteAuthenticated(context, request);
       return true;
     }
+    // RFC 6750 3.1: a malformed Bearer value is the client's error (400), on optional routes too.
+    if (
+      isMalformedBearer(request.headers.authorization) &&
+      (outcome.kind === 'none' || outcome.exception.code === AuthErrorCode.InvalidToken)
+    ) {
+      const exception = new InvalidRequestException();
+      this.authenticator.setHeader(
+        response,
+        'WWW-Authenticate',
+        this.authenticator.challengeFor(order, exception),
+      );
+      throw exception;
+    }
     if (outcome.kind === 'none' && optional) return true;
     const failure =
       outcome.kind === 'failure'
@@ -152,8 +170,10 @@ export class LoginRequiredGuard implements CanActivate {
       );
     }
     if (failure.exception.getStatus() === HttpStatus.UNAUTHORIZED) {
-      const challenge = this.authenticator.challenge(order, failure);
-      if (challenge) this.authenticator.setHeader(response, 'WWW-Authenticate', challenge);
+      const challenge =
+        this.authenticator.challenge(order, failure) ??
+        this.authenticator.challengeFor(order, failure.exception);
+      this.authenticator.setHeader(response, 'WWW-Authenticate', challenge);
     }
     this.authenticator.writeErrorHeaders(response, failure.exception);
     return failure.exception;

@@ -9,7 +9,6 @@ import {
   PermissionResolver,
   type PermissionSet,
 } from '../permissions/permission-resolver.js';
-import { quoted } from '../strategies/authorization-header.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { httpRequestOf, httpResponseOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
@@ -20,7 +19,7 @@ import { RouteMetadata } from './route-metadata.js';
  * Checks `@Permissions()` (applied by that decorator). It authenticates the request first, whatever the
  * order of guards, so an anonymous caller gets 401 and never 403. A caller lacking a permission gets
  * 403 `insufficient_permissions` naming it; when an API key's scopes are what is lacking, the answer
- * also carries `WWW-Authenticate: Bearer error="insufficient_scope"` (RFC 6750). A key's scopes narrow
+ * also carries `WWW-Authenticate: Bearer realm="...", error="insufficient_scope"` (RFC 6750). A key's scopes narrow
  * its owner's permissions, never widen them.
  */
 @Injectable()
@@ -97,7 +96,7 @@ export class PermissionsGuard implements CanActivate {
       this.authenticator.setHeader(
         httpResponseOf(context),
         'WWW-Authenticate',
-        `Bearer error="insufficient_scope", scope=${quoted(lacking.join(' '))}`,
+        this.authenticator.scopeChallenge(lacking),
       );
     }
     throw new InsufficientPermissionsException(lacking);

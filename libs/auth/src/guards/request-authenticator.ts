@@ -4,6 +4,7 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
+import { bearerChallenge, insufficientScopeChallenge } from '../strategies/authorization-header.js';
 import type { AuthRequest, StrategyVerdict } from '../strategies/credential-strategy.interface.js';
 import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
 
@@ -70,6 +71,27 @@ export class RequestAuthenticator {
       if (!byScheme.has(scheme) || failing) byScheme.set(scheme, challenge);
     }
     return byScheme.size ? [...byScheme.values()].join(', ') : undefined;
+  }
+
+  /**
+   * The `WWW-Authenticate` value for an answer that did not come from a strategy (a malformed Bearer
+   * header, a refused refresh token, a wrong current password): the strategies' challenges, with
+   * `exception` described by the first Bearer one. Never undefined: with no strategy that challenges
+   * (cookies only), the Bearer challenge of the tokens Portcullis issues.
+   */
+  challengeFor(order: readonly string[], exception: AuthException): string {
+    const bearer = order.find((name) =>
+      this.registry.get(name).challenge(this.options.realm)?.toLowerCase().startsWith('bearer '),
+    );
+    return (
+      this.challenge(order, bearer ? { exception, strategy: bearer } : undefined) ??
+      bearerChallenge(this.options.realm, exception)
+    );
+  }
+
+  /** The `WWW-Authenticate` value of a 403 for a credential whose scopes lack `scopes` (RFC 6750). */
+  scopeChallenge(scopes: readonly string[]): string {
+    return insufficientScopeChallenge(this.options.realm, scopes);
   }
 
   /** Lets the deciding strategy add to the response (renewed cookies, cleared cookies). */

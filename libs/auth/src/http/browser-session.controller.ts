@@ -19,7 +19,9 @@ import { BrowserSessionService } from '../sessions/browser-session.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { UserService } from '../users/user.service.js';
+import { unreadableBodyException } from './body-errors.module.js';
 import { startLoginSession } from './login-session.js';
+import { bodyFields } from './registration.js';
 
 function field(body: unknown, name: string): unknown {
   return typeof body === 'object' && body !== null
@@ -43,7 +45,10 @@ export class BrowserSessionController {
     @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
   ) {}
 
-  /** `POST browser/login` with a form body `{<usernameField>, password, next?}`: 303 either way. */
+  /**
+   * `POST browser/login` with a form body `{<usernameField>, password, next?}`: 303 either way, but
+   * 400 `validation_failed` for a body that is not a form or JSON object with a field.
+   */
   @Public()
   @Post('browser/login')
   @Redirect(undefined, 303)
@@ -53,6 +58,8 @@ export class BrowserSessionController {
     @Body() body: unknown,
   ): Promise<{ url: string }> {
     this.browser.assertSameOrigin(request);
+    // No form sends this: an API client's mistake, answered as on the other routes, not with a page.
+    if (Object.keys(bodyFields(body)).length === 0) throw unreadableBodyException();
     const next = safeRedirectPath(field(body, 'next'));
     const outcome = await this.authenticator.authenticate(request, [PASSWORD_STRATEGY]);
     if (outcome.kind !== 'user') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoted, readAuthorization } from './authorization-header.js';
+import { isMalformedBearer, quoted, readAuthorization } from './authorization-header.js';
 
 describe('readAuthorization', () => {
   it('returns the scheme lower-cased and the credentials', () => {
@@ -57,5 +57,38 @@ describe('quoted', () => {
 
   it('replaces CR and LF by spaces so the header cannot be split', () => {
     expect(quoted('line1\r\nline2\nline3\rx')).toBe('"line1  line2 line3 x"');
+  });
+});
+
+describe('isMalformedBearer', () => {
+  it('accepts Bearer and one b64token, in any case of the scheme', () => {
+    for (const value of ['Bearer abc', 'bearer a.b.c', 'BEARER  A-._~+/z==', 'Bearer pcs_ab_cd']) {
+      expect(isMalformedBearer(value)).toBe(false);
+    }
+  });
+
+  it('refuses no token, two tokens and characters outside b64token', () => {
+    for (const value of [
+      'Bearer',
+      'Bearer ',
+      'Bearer a b',
+      'Bearer\tabc',
+      'Bearer a!',
+      'Bearer =a',
+    ]) {
+      expect(isMalformedBearer(value)).toBe(true);
+    }
+  });
+
+  it('leaves other schemes and absent headers alone', () => {
+    for (const value of [
+      undefined,
+      ['Bearer a', 'Bearer b'],
+      'Basic a b',
+      'Bearerx abc',
+      'Digest x',
+    ]) {
+      expect(isMalformedBearer(value)).toBe(false);
+    }
   });
 });

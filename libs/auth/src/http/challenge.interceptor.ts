@@ -1,0 +1,42 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpStatus,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { catchError, type Observable, throwError } from 'rxjs';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { AuthException } from '../errors/auth.exception.js';
+import { httpResponseOf } from '../guards/http-context.js';
+import { RequestAuthenticator } from '../guards/request-authenticator.js';
+
+/**
+ * Gives a 401 thrown by a Portcullis route handler (a refused refresh token, a wrong current
+ * password) the `WWW-Authenticate` header every 401 must carry (RFC 9110 section 15.5.2), as the
+ * guards give theirs: the strategies' challenges, the first Bearer one describing the failure.
+ */
+@Injectable()
+export class ChallengeInterceptor implements NestInterceptor {
+  constructor(
+    private readonly authenticator: RequestAuthenticator,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(
+      catchError((error: unknown) => {
+        if (error instanceof AuthException && error.getStatus() === HttpStatus.UNAUTHORIZED) {
+          this.authenticator.setHeader(
+            httpResponseOf(context),
+            'WWW-Authenticate',
+            this.authenticator.challengeFor(this.options.strategies, error),
+          );
+        }
+        return throwError(() => error);
+      }),
+    );
+  }
+}
