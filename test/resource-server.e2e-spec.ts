@@ -254,6 +254,22 @@ describe.each(ADAPTERS)('resource server on %s', (adapter) => {
       expectRefused(await call('/api/whoami', token), 'invalid_token', token);
     });
 
+    it('a well-signed token living longer than accessTokenTtl + leeway, or issued in the future', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      for (const times of [
+        { iat: now, exp: now + 300 + 31 },
+        { iat: now, exp: 1e20 },
+        { iat: now + 3600, exp: now + 3900 },
+      ]) {
+        const token = handMade(
+          { alg: 'EdDSA', kid: KID },
+          accessClaims(reader.id, { ...times, perms: ['notes.read'] }),
+          issuerKeys.privateKey,
+        );
+        expectRefused(await call('/api/notes', token), 'invalid_token', token);
+      }
+    });
+
     it('an expired token', async () => {
       const now = Math.floor(Date.now() / 1000);
       const token = handMade(
