@@ -5,11 +5,19 @@ import {
   AbstractUser,
   AuthConfigurationError,
   AuthModule,
+  type AuthModuleForRootOptions,
   type RegistrationOptions,
   type ValidationProblem,
 } from 'portcullis';
 import request from 'supertest';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import {
+  BeforeInsert,
+  Column,
+  DataSource,
+  Entity,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
@@ -319,5 +327,111 @@ describe('registration.fields at boot', () => {
       ],
     }).compile();
     await expect(compiled).rejects.toThrow('registration.validate must be a function');
+  });
+});
+
+/** A user entity with a column every insert needs (not nullable, no default). */
+@Entity('tenant_members')
+class TenantMember extends AbstractUser {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 254, unique: true }) email!: string;
+  @Column({ type: 'varchar', length: 20 }) tenantCode!: string;
+}
+
+/** The same need, met by the entity itself before each insert. */
+@Entity('hooked_members')
+class HookedMember extends AbstractUser {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'varchar', length: 254, unique: true }) email!: string;
+  @Column({ type: 'varchar', length: 20 }) tenantCode!: string;
+  @BeforeInsert() defaultTenant() {
+    this.tenantCode ??= 'default';
+  }
+}
+
+function bootWith(options: Partial<AuthModuleForRootOptions>, url = 'sqlite::memory:') {
+  return Test.createTestingModule({
+    imports: [
+      testTypeOrmModule(url),
+      AuthModule.forRoot({ jwt: { secret: TEST_JWT_SECRET }, ...options }),
+    ],
+  }).compile();
+}
+
+describe('columns a registration must fill, at boot', () => {
+  it('refuses register routes that could never fill a required column, naming it', async () => {
+    const compiled = bootWith({ userEntity: TenantMember, usernameField: 'email', routes: true });
+    await expect(compiled).rejects.toBeInstanceOf(AuthConfigurationError);
+    await expect(compiled).rejects.toThrow(
+      'POST /auth/register cannot fill TenantMember.tenantCode: it is not nullable and has no default.',
+    );
+  });
+
+  it('refuses the built-in User with usernameField email and routes, since username is required', async () => {
+    await expect(bootWith({ usernameField: 'email', routes: true })).rejects.toThrow(
+      'POST /auth/register cannot fill User.username',
+    );
+  });
+
+  it('boots without routes, with the column listed, or with a hook that fills it', async () => {
+    for (const options of [
+      { userEntity: TenantMember, usernameField: 'email' },
+      {
+        userEntity: TenantMember,
+        usernameField: 'email',
+        routes: true,
+        registration: { fields: ['tenantCode'] },
+      },
+      { userEntity: HookedMember, usernameField: 'email', routes: true },
+      { usernameField: 'email' },
+    ]) {
+      const compiled = await bootWith(options);
+      await compiled.close();
+    }
+  });
+});
+
+describe.each(ADAPTERS)('a required column listed in registration.fields on %s', (adapter) => {
+  let app: INestApplication;
+  let database: TestDatabase;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await createTestApp(
+      [
+        testTypeOrmModule(database.url),
+        AuthModule.forRoot({
+          userEntity: TenantMember,
+          usernameField: 'email',
+          routes: true,
+          registration: { fields: ['tenantCode'] },
+          jwt: { secret: TEST_JWT_SECRET },
+        }),
+      ],
+      adapter,
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('answers its absence with 400 validation_failed naming it, storing nothing, and takes it when sent', async () => {
+    const email = `required-${adapter}@example.test`;
+    const missing = await http().post('/auth/register').send({ email, password: PASSWORD });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ error: 'validation_failed' });
+    expect(missing.body.details).toEqual([
+      { field: 'tenantCode', message: 'tenantCode is required.' },
+    ]);
+    const rows = app.get(DataSource).getRepository(TenantMember);
+    expect(await rows.countBy({ email })).toBe(0);
+    const sent = await http()
+      .post('/auth/register')
+      .send({ email, password: PASSWORD, tenantCode: 'acme' });
+    expect(sent.status).toBe(201);
+    expect((await rows.findOneByOrFail({ email })).tenantCode).toBe('acme');
   });
 });

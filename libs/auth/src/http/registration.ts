@@ -93,7 +93,11 @@ export function parseRegistration(
   const extra: Record<string, RegistrationFieldValue> = {};
   for (const rule of options.extraFields ?? []) {
     // The option is checked at boot; this keeps a privileged column out even if a rule slipped by.
-    if (LIBRARY_USER_COLUMNS.has(rule.name) || !Object.hasOwn(fields, rule.name)) continue;
+    if (LIBRARY_USER_COLUMNS.has(rule.name)) continue;
+    if (!Object.hasOwn(fields, rule.name)) {
+      if (rule.required) problems.push({ field: rule.name, message: `${rule.name} is required.` });
+      continue;
+    }
     const problem = fieldProblem(rule, fields[rule.name]);
     if (problem) problems.push({ field: rule.name, message: problem });
     else extra[rule.name] = fields[rule.name] as RegistrationFieldValue;

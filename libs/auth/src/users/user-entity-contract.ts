@@ -25,6 +25,8 @@ export interface RegistrationFieldRule {
   maxLength: number | undefined;
   /** The values of an enum column. */
   values: readonly unknown[] | undefined;
+  /** The insert fails without it: not nullable, no default, nothing that fills it on insert. */
+  required: boolean;
 }
 
 const STRING_TYPES = new Set<unknown>([
@@ -90,6 +92,42 @@ export interface UserContractOptions {
   usernameField: string;
   externalIssuers: ReadonlyArray<{ issuer: string; userField: string }>;
   registration: { fields: readonly string[] };
+  /** Where the routes are mounted (null: no `register` route to check for). */
+  routesPrefix: string | null;
+}
+
+/** True when an insert fails without a value for the column. */
+function needsValue(column: ColumnMetadata): boolean {
+  return !(
+    column.isNullable ||
+    column.default !== undefined ||
+    column.isGenerated ||
+    column.isCreateDate ||
+    column.isUpdateDate ||
+    column.isDeleteDate ||
+    column.isVersion ||
+    column.isVirtual
+  );
+}
+
+/** True when the entity's own hooks or a subscriber may fill columns before an insert. */
+function hasInsertHooks(metadata: EntityMetadata): boolean {
+  if (metadata.beforeInsertListeners.length > 0) return true;
+  return metadata.connection.subscribers.some(
+    (subscriber) =>
+      typeof subscriber.beforeInsert === 'function' &&
+      (typeof subscriber.listenTo !== 'function' || listensTo(subscriber.listenTo(), metadata)),
+  );
+}
+
+/** TypeORM's own test: the entity's class, one it extends, or its name. */
+function listensTo(target: unknown, metadata: EntityMetadata): boolean {
+  if (target === metadata.target || target === metadata.name) return true;
+  return (
+    typeof target === 'function' &&
+    typeof metadata.target === 'function' &&
+    metadata.target.prototype instanceof target
+  );
 }
 
 /**
@@ -129,6 +167,19 @@ export function checkUserEntity(
       missing(`externalIssuers (${issuer.issuer}) userField`, issuer.userField);
     }
   }
+  const fillsOnInsert = hasInsertHooks(metadata);
+  if (options.routesPrefix !== null && !fillsOnInsert) {
+    // Registration writes the handle, the hash, an optional email and the listed fields; any other
+    // column the insert needs would make every registration fail with a database error.
+    const written = new Set([options.usernameField, 'passwordHash', 'email']);
+    for (const name of options.registration.fields) written.add(name);
+    for (const column of columns) {
+      if (written.has(column.propertyName) || !needsValue(column)) continue;
+      problems.push(
+        `POST /${options.routesPrefix}/register cannot fill ${entity}.${column.propertyName}: it is not nullable and has no default. List it in registration.fields, give it a default, make it nullable, or fill it in a @BeforeInsert() hook.`,
+      );
+    }
+  }
   const rules: RegistrationFieldRule[] = [];
   for (const name of options.registration.fields) {
     const column = byName.get(name);
@@ -159,6 +210,7 @@ export function checkUserEntity(
         nullable: column.isNullable,
         maxLength: column.length ? Number(column.length) : undefined,
         values: column.enum?.length ? column.enum : undefined,
+        required: needsValue(column) && !fillsOnInsert,
       });
     }
   }
