@@ -1,9 +1,14 @@
-// Fails when an export of the library's public API (libs/auth/src/index.ts) has no TSDoc comment.
+// Fails when an export of the library's public API (its entry points: `portcullis`, `portcullis/cli`,
+// `portcullis/migrations`) has no TSDoc comment.
 import process from 'node:process';
 import ts from 'typescript';
 
-const entry = 'libs/auth/src/index.ts';
-const program = ts.createProgram([entry], {
+const entries = [
+  'libs/auth/src/index.ts',
+  'libs/auth/src/cli/index.ts',
+  'libs/auth/src/migrations/index.ts',
+];
+const program = ts.createProgram(entries, {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   target: ts.ScriptTarget.ES2022,
@@ -12,8 +17,8 @@ const program = ts.createProgram([entry], {
   noEmit: true,
 });
 const checker = program.getTypeChecker();
-const exports = checker.getExportsOfModule(
-  checker.getSymbolAtLocation(program.getSourceFile(entry)),
+const exports = entries.flatMap((entry) =>
+  checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry))),
 );
 const undocumented = exports
   .filter((symbol) => {

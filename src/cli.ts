@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger, Module } from '@nestjs/common';
 import { CommandFactory } from 'nest-commander';
-import { AUTH_COMMANDS } from 'portcullis';
+import { AUTH_COMMANDS } from 'portcullis/cli';
 import { AppModule } from './app.module.js';
 
 // Standard output carries only what a command prints (e.g. a new API key); logs go to standard error.

@@ -1,13 +1,7 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import { InquirerService } from 'nest-commander';
-import {
-  AUTH_COMMANDS,
-  AuthModule,
-  ChangePasswordCommand,
-  CreateSuperuserCommand,
-  User,
-  UserService,
-} from 'portcullis';
+import { AuthModule, User, UserService } from 'portcullis';
+import { AUTH_COMMANDS, ChangePasswordCommand, CreateSuperuserCommand } from 'portcullis/cli';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureOutput, withTty } from './support/cli-output.js';

@@ -1,14 +1,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService, InquirerService } from 'nest-commander';
-import {
-  AbstractUser,
-  AUTH_COMMANDS,
-  AuthModule,
-  CreateSuperuserCommand,
-  PasswordHasher,
-  User,
-  UserService,
-} from 'portcullis';
+import { AbstractUser, AuthModule, PasswordHasher, User, UserService } from 'portcullis';
+import { AUTH_COMMANDS, CreateSuperuserCommand } from 'portcullis/cli';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureOutput, withTty } from './support/cli-output.js';

@@ -1,15 +1,7 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService, InquirerService } from 'nest-commander';
-import {
-  AUTH_COMMANDS,
-  AuthModule,
-  CreateSuperuserCommand,
-  GrantCommand,
-  PasswordHasher,
-  PermissionService,
-  User,
-  UserService,
-} from 'portcullis';
+import { AuthModule, PasswordHasher, PermissionService, User, UserService } from 'portcullis';
+import { AUTH_COMMANDS, CreateSuperuserCommand, GrantCommand } from 'portcullis/cli';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureOutput, withTty } from './support/cli-output.js';
 import { TEST_JWT_SECRET } from './support/test-app.js';

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { AuthModule, CreateApiKeyCommand, User, UserService } from 'portcullis';
+import { AuthModule, User, UserService } from 'portcullis';
+import { CreateApiKeyCommand } from 'portcullis/cli';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureOutput } from './support/cli-output.js';

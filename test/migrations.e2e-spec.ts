@@ -7,14 +7,16 @@ import {
   AuthModule,
   AuthSession,
   GroupPermission,
-  PortcullisInit1764000000000,
-  PortcullisMigrationError,
-  portcullisMigrations,
   RefreshTokenRecord,
   UserGroup,
   UserPermission,
-  type MigrationClass,
 } from 'portcullis';
+import {
+  PortcullisInit1764000000000,
+  PortcullisMigrationError,
+  portcullisMigrations,
+  type MigrationClass,
+} from 'portcullis/migrations';
 import { Column, DataSource, Entity, PrimaryGeneratedColumn, type QueryRunner } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { databaseOptionsFromUrl } from '../src/database.js';

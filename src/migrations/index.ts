@@ -1,4 +1,4 @@
-import { portcullisMigrations } from 'portcullis';
+import { portcullisMigrations } from 'portcullis/migrations';
 import { CreateNotes1764000001000 } from './create-notes.migration.js';
 
 /** Every migration of the example app: Portcullis' tables (built-in `User` included), then its own. */

@@ -6,7 +6,7 @@ import type { AuthEventListener } from './events/auth-event.js';
 import type { ThrottleStore } from './throttle/throttle-store.js';
 import type { PasswordValidator } from './passwords/password-validator.interface.js';
 import type { ValidationProblem } from './errors/auth.exception.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis/redis-client.js';
 
 /** A strategy that `LoginRequiredGuard` can try, by name. */
 export type LoginStrategyName = 'jwt' | 'api-key' | 'basic' | 'cookie';

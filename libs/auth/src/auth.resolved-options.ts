@@ -22,7 +22,7 @@ import type { AuthEventListener } from './events/auth-event.js';
 import type { ThrottleStore } from './throttle/throttle-store.js';
 import type { PasswordValidator } from './passwords/password-validator.interface.js';
 import { defaultPasswordValidators } from './passwords/default-password-validators.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis/redis-client.js';
 import { isGroupName } from './permissions/permission-codename.js';
 import { User } from './users/user.entity.js';
 import { LIBRARY_USER_COLUMNS } from './users/user-entity-contract.js';

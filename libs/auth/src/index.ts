@@ -1,4 +1,5 @@
-// The public API of Portcullis. Anything not exported here is internal.
+// The public API of Portcullis. Anything not exported here, in './cli/index.ts' (`portcullis/cli`) or
+// in './migrations/index.ts' (`portcullis/migrations`) is internal.
 export { AuthModule } from './auth.module.js';
 export type {
   RegistrationContext,
@@ -65,6 +66,7 @@ export { ServiceUnavailableInterceptor } from './errors/service-unavailable.inte
 export { AbstractUser } from './users/abstract-user.entity.js';
 export { User } from './users/user.entity.js';
 export type { AuthUser } from './users/auth-user.interface.js';
+export type { PortcullisUserRegistry, RequestUser } from './users/request-user.js';
 export { InjectUserRepository } from './users/inject-user-repository.decorator.js';
 export { UserService } from './users/user.service.js';
 export { UserCache } from './users/user-cache.js';
@@ -109,6 +111,7 @@ export { RedisThrottleStore } from './throttle/redis-throttle-store.js';
 export type { RedisThrottleStoreOptions } from './throttle/redis-throttle-store.js';
 export { Clock, SystemClock } from './throttle/clock.js';
 export { AuthRedis } from './redis/auth-redis.js';
+export type { RedisClient } from './redis/redis-client.js';
 export { JwtBackend } from './backends/jwt.backend.js';
 export type { AccessTokenInfo } from './backends/jwt.backend.js';
 export { ALL_PERMISSIONS_CLAIM, PERMISSIONS_CLAIM, type TokenUser } from './backends/token-user.js';
@@ -164,16 +167,6 @@ export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { LoginRequired } from './decorators/login-required.decorator.js';
 export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';
 
-export {
-  AUTH_COMMANDS,
-  ChangePasswordCommand,
-  CreateApiKeyCommand,
-  CreateSuperuserCommand,
-  GrantCommand,
-  HandleQuestions,
-  PasswordQuestions,
-} from './cli/index.js';
-
 export { Permissions } from './decorators/permissions.decorator.js';
 export type { PermissionRequirement } from './decorators/permissions.decorator.js';
 export { PermissionsGuard } from './guards/permissions.guard.js';
@@ -199,12 +192,3 @@ export {
   isGroupName,
   isPermissionCodename,
 } from './permissions/permission-codename.js';
-
-export { portcullisMigrations } from './migrations/portcullis-migrations.js';
-export type {
-  MigrationClass,
-  PortcullisMigrationsOptions,
-} from './migrations/portcullis-migrations.js';
-export { PortcullisInit1764000000000 } from './migrations/portcullis-init.migration.js';
-export { PortcullisUserTable1764000000001 } from './migrations/portcullis-user-table.migration.js';
-export { PortcullisMigrationError } from './migrations/portcullis-migration.error.js';

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 // Types only: ioredis is loaded at run time, and only when Portcullis opens the connection itself.
-import type { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import type { RedisClient as Redis } from './redis-client.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import type { RedisConnectionOptions } from '../auth.options.js';

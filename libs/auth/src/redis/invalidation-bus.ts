@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis-client.js';
 import { AuthRedis } from './auth-redis.js';
 
 /** What an invalidation names: ended sessions, revoked API keys, or changed users. */

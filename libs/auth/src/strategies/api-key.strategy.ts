@@ -12,6 +12,7 @@ import type {
 } from './credential-strategy.interface.js';
 import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
 import { passportName } from './passport-name.js';
+import type { PublishedPassportBase } from './published-passport-base.js';
 
 /**
  * API keys, from `X-API-Key: <key>` or `Authorization: Bearer <key>` (passport-http-bearer), verified by
@@ -20,7 +21,7 @@ import { passportName } from './passport-name.js';
  */
 @Injectable()
 export class ApiKeyStrategy
-  extends PassportStrategy(Strategy, passportName(API_KEY_STRATEGY))
+  extends (PassportStrategy(Strategy, passportName(API_KEY_STRATEGY)) as PublishedPassportBase)
   implements CredentialStrategy
 {
   readonly strategyName = API_KEY_STRATEGY;

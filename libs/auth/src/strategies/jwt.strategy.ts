@@ -13,6 +13,7 @@ import type {
 } from './credential-strategy.interface.js';
 import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
 import { passportName } from './passport-name.js';
+import type { PublishedPassportBase } from './published-passport-base.js';
 
 /**
  * `Authorization: Bearer <jwt>` access tokens. Passport (passport-http-bearer) extracts the token; the
@@ -21,7 +22,7 @@ import { passportName } from './passport-name.js';
  */
 @Injectable()
 export class JwtStrategy
-  extends PassportStrategy(Strategy, passportName(JWT_STRATEGY))
+  extends (PassportStrategy(Strategy, passportName(JWT_STRATEGY)) as PublishedPassportBase)
   implements CredentialStrategy
 {
   readonly strategyName = JWT_STRATEGY;

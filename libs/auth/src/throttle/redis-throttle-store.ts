@@ -1,5 +1,5 @@
-// Types only: an app that never uses Redis does not need ioredis installed to load Portcullis.
-import type { Redis } from 'ioredis';
+// A structural type: an app that never uses Redis needs neither ioredis nor its types.
+import type { RedisClient as Redis } from '../redis/redis-client.js';
 import { assertThrottleWindow, ThrottleStore, type ThrottleCount } from './throttle-store.js';
 
 /** Options of a {@link RedisThrottleStore}. */
