@@ -103,6 +103,17 @@ describe.each(ADAPTERS)('access-token lifetime and revocation on %s', (adapter) 
     expect(response.headers['www-authenticate']).toContain('error="invalid_token"');
   }
 
+  it('refuses a too-long-lived access token as a bearer even after it was shown at the refresh route first', async () => {
+    const { sub, sid } = await loggedIn();
+    const start = now();
+    const hourLong = minted(claims(sub, sid, { iat: start, exp: start + 3600 }));
+    const refreshed = await http().post('/auth/refresh').send({ refresh_token: hourLong });
+    expect(refreshed.status).toBe(401);
+    expect(refreshed.body.error).toBe('invalid_grant');
+    await expectRefused(hourLong, 'invalid_token');
+    await expectRefused(hourLong, 'invalid_token');
+  });
+
   it('refuses a token whose lifetime exceeds accessTokenTtl + leeway, before and after logout', async () => {
     const { token, sub, sid } = await loggedIn();
     await me(token).expect(200);

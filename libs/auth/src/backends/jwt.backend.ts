@@ -4,7 +4,8 @@ import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolv
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ExternalIssuers } from '../tokens/external-issuers.js';
-import { ACCESS_TOKEN_TYPE, TokenService } from '../tokens/token.service.js';
+import { ACCESS_TOKEN_TYPE, accessTokenTimesAreSound } from '../tokens/token-types.js';
+import { TokenService } from '../tokens/token.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
@@ -62,6 +63,11 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * revocation cannot be checked.
    */
   async authenticatePayload(payload: Record<string, unknown>): Promise<[TUser, AccessTokenInfo]> {
+    // The key ring checks a token's times when it verifies it; a payload from elsewhere is checked here.
+    const seconds = Date.now() / 1000;
+    if (!accessTokenTimesAreSound(payload, this.longestLifetime, this.leeway, seconds)) {
+      throw new InvalidTokenException();
+    }
     return this.checkPayload(payload);
   }
 
@@ -124,16 +130,6 @@ export class JwtBackend<TUser extends object = AuthUser> {
       typeof payload.iat !== 'number' ||
       typeof payload.exp !== 'number'
     ) {
-      throw new InvalidTokenException();
-    }
-    // Bounding the lifetime bounds how long a revoked session's tokens can verify, which is how long
-    // RevokedSessionRegistry remembers the session. Written so that NaN and Infinity fail.
-    const { iat, exp } = payload;
-    if (!(
-      iat >= 0 &&
-      exp - iat <= this.longestLifetime &&
-      iat <= Date.now() / 1000 + this.leeway
-    )) {
       throw new InvalidTokenException();
     }
     // Resource server: the issuer's sessions are out of reach; the token is the whole answer.

@@ -6,6 +6,7 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenExpiredException } from '../errors/auth.exception.js';
 import type { ResolvedJwtKey } from './jwt-keys.js';
+import { ACCESS_TOKEN_TYPE, accessTokenTimesAreSound } from './token-types.js';
 import { AuthConfigurationError } from '../errors/auth.exception.js';
 
 /** A JSON Web Key Set (RFC 7517), as served at `/.well-known/jwks.json`. */
@@ -145,6 +146,15 @@ export class KeyRing {
     const remembered = this.verifyRemembered(token);
     if (remembered !== undefined) return remembered;
     const claims = this.verifyUncached(token);
+    // Checked before the token is remembered, so a remembered access token has passed it: its times
+    // never change, and an iat that was not ahead of the clock never will be.
+    const { accessTokenTtl, leeway } = this.options.jwt;
+    if (
+      claims.typ === ACCESS_TOKEN_TYPE &&
+      !accessTokenTimesAreSound(claims, accessTokenTtl + leeway, leeway, Date.now() / 1000)
+    ) {
+      throw new InvalidTokenException();
+    }
     // Only compact-JWS-shaped tokens are remembered, so that a remembered token has that shape.
     if (typeof claims.exp === 'number' && COMPACT_JWS_SHAPE.test(token)) {
       const until = (claims.exp + this.options.jwt.leeway) * 1000;

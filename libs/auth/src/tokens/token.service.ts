@@ -5,11 +5,9 @@ import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { KeyRing } from './key-ring.js';
 
-/** The `typ` claim of an access token. */
-export const ACCESS_TOKEN_TYPE = 'access';
+import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './token-types.js';
 
-/** The `typ` claim of a refresh token. Neither kind is ever accepted in the other's place. */
-export const REFRESH_TOKEN_TYPE = 'refresh';
+export { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE };
 
 /** The OAuth 2.0 token response (RFC 6749 section 5.1) returned by `POST /auth/login`. */
 export interface TokenResponse {
