@@ -3,7 +3,7 @@ import { sharedConfig } from './vitest.shared.js';
 
 // `npm run test:services`: the e2e suite again on PostgreSQL and on MariaDB (each test file in its own
 // database), plus the Redis-backed stores and the interoperability checks. Expects the servers and
-// Debian packages README lists.
+// Debian packages docs/development.md lists.
 export default mergeConfig(
   sharedConfig,
   defineConfig({
