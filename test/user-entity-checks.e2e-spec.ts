@@ -1,5 +1,4 @@
 import { Module, type INestApplication, type LoggerService } from '@nestjs/common';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import * as argon2 from 'argon2';
 import { inspect } from 'node:util';
@@ -19,7 +18,7 @@ import {
   QueryFailedError,
 } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADAPTERS, type AdapterName, TEST_JWT_SECRET } from './support/test-app.js';
+import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
   createTestDatabase,
   type TestDatabase,
@@ -147,25 +146,6 @@ class CapturingLogger implements LoggerService {
   }
 }
 
-async function createLoggedApp(
-  module: unknown,
-  adapter: AdapterName,
-  logger: LoggerService,
-): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({ imports: [module as never] }).compile();
-  if (adapter === 'fastify') {
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), {
-      logger,
-    });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return app;
-  }
-  const app = moduleRef.createNestApplication({ logger });
-  await app.init();
-  return app;
-}
-
 describe.each(ADAPTERS)(
   'no hash, password or query parameter in logs or bodies on %s',
   (adapter) => {
@@ -205,7 +185,7 @@ describe.each(ADAPTERS)(
       })
       class GuardedFixtureModule {}
       logger = new CapturingLogger();
-      app = await createLoggedApp(GuardedFixtureModule, adapter, logger);
+      app = await createTestApp([GuardedFixtureModule], adapter, undefined, logger);
       storedHash = await argon2.hash(PASSWORD, {
         type: argon2.argon2id,
         memoryCost: STORED_MEMORY_COST,

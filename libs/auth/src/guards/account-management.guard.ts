@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { ApiKeyRefusedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
 import { httpRequestOf } from './http-context.js';
@@ -27,7 +28,7 @@ export class AccountManagementGuard implements CanActivate {
     if (context.getType() !== 'http') return false;
     await this.login.authenticate(context);
     const request = httpRequestOf<AuthRequest>(context);
-    if ((request.authInfo as { strategy?: string } | undefined)?.strategy === 'api-key') {
+    if ((request.authInfo as { strategy?: string } | undefined)?.strategy === API_KEY_STRATEGY) {
       throw this.apiKeyRefusal();
     }
     return true;
