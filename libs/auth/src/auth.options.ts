@@ -1,4 +1,5 @@
 import { KeyObject, type JsonWebKey } from 'node:crypto';
+import type { CredentialStrategy } from './strategies/credential-strategy.interface.js';
 import type { Type } from '@nestjs/common';
 import type { PermissionResolver } from './permissions/permission-resolver.js';
 import type { JwtKeyOptions } from './tokens/jwt-keys.js';
@@ -137,7 +138,21 @@ export interface AuthJwtOptions {
    * @default 5
    */
   refreshReuseGrace?: number;
+  /**
+   * Where the JWT strategy finds the access token: one of passport-jwt's `ExtractJwt` extractors (such
+   * as `ExtractJwt.fromHeader('x-access-token')`), or any function of the request answering the
+   * token or null. Without it, the `Authorization: Bearer` header only, read as RFC 6750 says (a
+   * malformed value is a 400 `invalid_request`). A credential that is not a compact JWS is left to
+   * the next strategy either way. Avoid query-string extractors: URLs end up in logs.
+   */
+  fromRequest?: JwtFromRequest;
 }
+
+/**
+ * Reads an access token from a request (Express' or Fastify's), as passport-jwt's `ExtractJwt`
+ * extractors do: the token, or null when the request has none.
+ */
+export type JwtFromRequest = (request: never) => string | null | undefined;
 
 /** The in-memory cache of users that keeps the access-token path free of database reads. */
 export interface UserCacheOptions {
@@ -425,12 +440,18 @@ export interface AuthModuleStructuralOptions {
    */
   userEntity?: Type<object>;
   /**
-   * The strategies `LoginRequiredGuard` tries, in order. With `routes`, `api-key` also mounts the
-   * `<prefix>/api-keys` routes, and `cookie` (browser sessions) `POST <prefix>/browser/login` and
-   * `POST <prefix>/browser/logout`.
+   * The strategies `LoginRequiredGuard` tries, in order: built-in names, and the application's own
+   * strategy classes (implementing `CredentialStrategy`, provided by one of its modules) in any
+   * position. With `routes`, `api-key` also mounts the `<prefix>/api-keys` routes, and `cookie`
+   * (browser sessions) `POST <prefix>/browser/login` and `POST <prefix>/browser/logout`. See
+   * docs/writing-a-strategy.md.
    * @default ['jwt', 'api-key', 'basic']
+   * @example
+   * ```ts
+   * AuthModule.forRoot({ strategies: ['jwt', SignedRequestStrategy, 'api-key'], ... })
+   * ```
    */
-  strategies?: LoginStrategyName[];
+  strategies?: Array<LoginStrategyName | Type<CredentialStrategy>>;
   /**
    * Mounts the auth routes (`POST register`, `POST login`, `GET me`) under a prefix.
    * `true` mounts them under `/auth`.

@@ -26,12 +26,14 @@ import type { RedisClient as Redis } from './redis/redis-client.js';
 import { isGroupName } from './permissions/permission-codename.js';
 import { User } from './users/user.entity.js';
 import { LIBRARY_USER_COLUMNS } from './users/user-entity-contract.js';
-import type { RegistrationValidator } from './auth.options.js';
+import type { JwtFromRequest, RegistrationValidator } from './auth.options.js';
+import type { CredentialStrategy } from './strategies/credential-strategy.interface.js';
 
 /** Structural options with defaults applied. Internal. */
 export interface ResolvedStructuralOptions {
   userEntity: Type<object>;
-  strategies: LoginStrategyName[];
+  /** Built-in strategy names and the application's strategy classes, in order. */
+  strategies: Array<LoginStrategyName | Type<CredentialStrategy>>;
   /** False when `strategies` is the default order. */
   strategiesExplicit: boolean;
   permissionResolver: Type<PermissionResolver> | undefined;
@@ -75,6 +77,8 @@ export interface ResolvedAuthOptions extends ResolvedStructuralOptions {
     refreshTokenTtl: number;
     refreshTokenIdleTtl: number;
     refreshReuseGrace: number;
+    /** `jwt.fromRequest`; undefined: the `Authorization: Bearer` header. */
+    fromRequest?: JwtFromRequest;
   };
   userCache: { max: number; ttl: number };
   browserSessions: { secure: boolean; trustedOrigins: string[]; cookiePrefix: string };
@@ -151,13 +155,13 @@ export function resolveStructuralOptions(
   const strategies = options.strategies ?? (resourceServer ? ['jwt'] : ['jwt', 'api-key', 'basic']);
   if (!Array.isArray(strategies) || strategies.length === 0) {
     problems.push(
-      `strategies must be a non-empty array of strategy names (${LOGIN_STRATEGY_NAMES.join(', ')}).`,
+      `strategies must be a non-empty array of strategy names (${LOGIN_STRATEGY_NAMES.join(', ')}) and strategy classes.`,
     );
   } else {
-    for (const name of strategies) {
-      if (!LOGIN_STRATEGY_NAMES.includes(name)) {
+    for (const entry of strategies) {
+      if (typeof entry !== 'function' && !LOGIN_STRATEGY_NAMES.includes(entry)) {
         problems.push(
-          `strategies: unknown strategy ${JSON.stringify(name)}; known strategies are ${LOGIN_STRATEGY_NAMES.join(', ')}.`,
+          `strategies: unknown strategy ${JSON.stringify(entry)}; known strategies are ${LOGIN_STRATEGY_NAMES.join(', ')}, or a class implementing CredentialStrategy.`,
         );
       }
     }
@@ -217,7 +221,7 @@ function resourceServerMode(problems: string[], options: AuthModuleStructuralOpt
     );
   }
   const others = (Array.isArray(options.strategies) ? options.strategies : []).filter(
-    (name) => name !== 'jwt',
+    (entry) => typeof entry === 'string' && entry !== 'jwt',
   );
   if (others.length) {
     problems.push(
@@ -337,6 +341,7 @@ export function resolveAuthOptions(
         5,
         0,
       ),
+      fromRequest: jwtFromRequest(problems, jwt.fromRequest),
     },
     browserSessions: browserSessions(problems, input.browserSessions),
     externalIssuers: externalIssuers(problems, input.externalIssuers, usernameField),
@@ -793,4 +798,13 @@ function nonEmptyString(
     return fallback;
   }
   return value;
+}
+
+function jwtFromRequest(problems: string[], value: unknown): JwtFromRequest | undefined {
+  if (value === undefined || typeof value === 'function')
+    return value as JwtFromRequest | undefined;
+  problems.push(
+    "jwt.fromRequest must be a function of the request, such as one of passport-jwt's ExtractJwt extractors.",
+  );
+  return undefined;
 }

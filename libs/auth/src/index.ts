@@ -7,6 +7,7 @@ export type {
   RegistrationOptions,
   RegistrationValidator,
   AuthJwtOptions,
+  JwtFromRequest,
   AuthModuleForRootOptions,
   AuthModuleOptions,
   ApiKeyOptions,
@@ -151,9 +152,13 @@ export { JwtStrategy } from './strategies/jwt.strategy.js';
 export { BasicStrategy } from './strategies/basic.strategy.js';
 export { PasswordStrategy } from './strategies/password.strategy.js';
 export type {
-  AuthRequest,
   CredentialStrategy,
+  StrategyVerdict,
 } from './strategies/credential-strategy.interface.js';
+export type { AuthRequest } from './http-request/auth-request.js';
+export type { MaybeAsync } from './common/maybe-async.js';
+export type { BasicLoginInfo } from './strategies/basic.strategy.js';
+export type { PasswordLoginInfo } from './strategies/password.strategy.js';
 
 export { LoginRequiredGuard } from './guards/login-required.guard.js';
 export { AuthGuard } from './guards/auth.guard.js';

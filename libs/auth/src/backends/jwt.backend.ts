@@ -1,4 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { MaybeAsync } from '../common/maybe-async.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolved-options.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
@@ -79,47 +80,36 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
    */
   async authenticateToken(token: string): Promise<[TUser, AccessTokenInfo]> {
-    return this.verifyToken(token);
+    const claims = await this.verifyIfJws(token);
+    if (claims === undefined) throw new InvalidTokenException();
+    return this.userOf(claims);
   }
 
   /**
-   * {@link JwtBackend.authenticateToken}, answered without a promise when nothing needs a read (a
-   * Portcullis token whose user is cached), so the guard can let the request through in the same
-   * tick. Every check still runs: the signature (or the exact-token cache of verified signatures),
-   * the claims, the revocation registry and the user's active state. Failures are thrown, possibly
-   * synchronously.
-   */
-  verifyToken(token: string): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> {
-    const issuer = this.external.issuerOf(token);
-    if (!issuer) return this.checkPayload(this.tokens.verifyAccessToken(token));
-    return this.authenticateExternal(token, issuer);
-  }
-
-  /**
-   * {@link JwtBackend.verifyToken} for a token whose signature was verified before and is remembered
-   * (the usual request of a client that reuses its access token): the claims, revocation and user
-   * checks all run. Undefined for any other token, which the caller verifies in full.
+   * The verified claims of a token, for the JWT strategy: undefined when the credential is not a
+   * compact JWS ("not mine"). A Portcullis token is verified by the key ring, without a promise; an
+   * external issuer's by its JWKS.
    *
-   * @throws TokenExpiredException, InvalidTokenException, TokenRevokedException
+   * @throws TokenExpiredException, InvalidTokenException, AuthServiceUnavailableException
    */
-  verifyRememberedToken(
-    token: string,
-  ): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> | undefined {
-    const claims = this.tokens.verifyRememberedAccessToken(token);
-    return claims === undefined ? undefined : this.checkPayload(claims);
+  verifyIfJws(token: string): MaybeAsync<Record<string, unknown>> | undefined {
+    const issuer = this.external.issuerOf(token);
+    return issuer ? this.external.verify(token, issuer) : this.tokens.verifyIfJws(token);
   }
 
   /**
-   * True when this exact token was verified before and is still remembered (expired or not): it is a
-   * compact JWS, which lets the bearer strategy recognise it without scanning it again.
+   * The user of verified claims ({@link JwtBackend.verifyIfJws}), for the JWT strategy's `validate()`:
+   * an external issuer's token by its subject claim, a Portcullis token by its `sub` once its session
+   * is known not to have ended. Without a promise when the user is cached.
+   *
+   * @throws InvalidTokenException, TokenRevokedException
    */
-  remembers(token: string): boolean {
-    return this.tokens.remembers(token);
+  userOf(claims: Record<string, unknown>): MaybeAsync<[TUser, AccessTokenInfo]> {
+    const issuer = typeof claims.iss === 'string' ? this.external.byName(claims.iss) : undefined;
+    return issuer ? this.externalUser(claims, issuer) : this.checkPayload(claims);
   }
 
-  private checkPayload(
-    payload: Record<string, unknown>,
-  ): [TUser, AccessTokenInfo] | Promise<[TUser, AccessTokenInfo]> {
+  private checkPayload(payload: Record<string, unknown>): MaybeAsync<[TUser, AccessTokenInfo]> {
     if (
       payload === null ||
       typeof payload !== 'object' ||
@@ -143,11 +133,10 @@ export class JwtBackend<TUser extends object = AuthUser> {
     return this.cache.get(id).then((user) => activeUser(user, info));
   }
 
-  private async authenticateExternal(
-    token: string,
+  private async externalUser(
+    payload: Record<string, unknown>,
     issuer: ResolvedExternalIssuer,
   ): Promise<[TUser, AccessTokenInfo]> {
-    const payload = await this.external.verify(token, issuer);
     const subject = payload[issuer.subjectClaim];
     const user =
       typeof subject === 'string' && subject.length > 0

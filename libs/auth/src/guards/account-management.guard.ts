@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { ApiKeyRefusedException } from '../errors/auth.exception.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import { httpRequestOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 

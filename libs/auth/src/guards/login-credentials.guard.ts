@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { BASIC_STRATEGY, JWT_STRATEGY, PASSWORD_STRATEGY } from '../auth.constants.js';
 import { ValidationFailedException } from '../errors/auth.exception.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 
 const LOGIN_ORDER = [PASSWORD_STRATEGY, BASIC_STRATEGY] as const;
@@ -13,12 +14,17 @@ const LOGIN_ORDER = [PASSWORD_STRATEGY, BASIC_STRATEGY] as const;
  */
 @Injectable()
 export class LoginCredentialsGuard implements CanActivate {
+  private loginChain?: readonly CredentialStrategy[];
+  private basicChain?: readonly CredentialStrategy[];
+  private bearerChain?: readonly CredentialStrategy[];
+
   constructor(private readonly authenticator: RequestAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthRequest>();
-    const outcome = await this.authenticator.authenticate(request, LOGIN_ORDER);
+    this.loginChain ??= this.authenticator.chainOf(LOGIN_ORDER);
+    const outcome = await this.authenticator.authenticate(request, this.loginChain);
     if (outcome.kind === 'user') {
       request.user = outcome.user;
       request.authInfo = outcome.info;
@@ -36,8 +42,11 @@ export class LoginCredentialsGuard implements CanActivate {
     if (outcome.exception.getStatus() === 401) {
       // A body login is answered with the Bearer challenge only: a Basic challenge would make browsers
       // open their own login dialog over a page's login form.
-      const order = outcome.strategy === BASIC_STRATEGY ? [BASIC_STRATEGY] : [JWT_STRATEGY];
-      const challenge = this.authenticator.challenge(order);
+      const chain =
+        outcome.strategy.strategyName === BASIC_STRATEGY
+          ? (this.basicChain ??= this.authenticator.chainOf([BASIC_STRATEGY]))
+          : (this.bearerChain ??= this.authenticator.chainOf([JWT_STRATEGY]));
+      const challenge = this.authenticator.challenge(chain);
       if (challenge)
         this.authenticator.setHeader(http.getResponse(), 'WWW-Authenticate', challenge);
     }

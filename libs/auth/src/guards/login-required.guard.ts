@@ -17,11 +17,17 @@ import {
   InvalidRequestException,
   NotAuthenticatedException,
 } from '../errors/auth.exception.js';
-import { isMalformedBearer } from '../strategies/authorization-header.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import { andThen, type MaybeAsync } from '../common/maybe-async.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import { isMalformedBearer } from '../http-request/authorization-header.js';
+import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
 import { isAuthenticatedIn, noteAuthenticated } from './authenticated-context.js';
 import { httpRequestOf, httpResponseOf } from './http-context.js';
-import { AuthenticationOutcome, RequestAuthenticator } from './request-authenticator.js';
+import {
+  AuthenticationFailure,
+  AuthenticationOutcome,
+  RequestAuthenticator,
+} from './request-authenticator.js';
 import { RouteMetadata } from './route-metadata.js';
 import { safeRedirectPath } from './safe-redirect-path.js';
 
@@ -54,6 +60,12 @@ export class LoginRequiredGuard implements CanActivate {
     };
   });
 
+  /** {@link LoginRequiredGuard.settle} for {@link andThen}, built once. */
+  private readonly settleOutcome = (
+    outcome: AuthenticationOutcome,
+    { context, request, optional }: PendingSettlement,
+  ): boolean => this.settle(context, request, outcome, optional);
+
   constructor(
     protected readonly reflector: Reflector,
     protected readonly authenticator: RequestAuthenticator,
@@ -77,13 +89,11 @@ export class LoginRequiredGuard implements CanActivate {
    * `PermissionsGuard` needs before it checks permissions. With `optional`, anonymous callers pass.
    * Like {@link LoginRequiredGuard.canActivate}, it answers without a promise when it can; `await` it.
    */
-  authenticate(context: ExecutionContext, optional = false): boolean | Promise<boolean> {
+  authenticate(context: ExecutionContext, optional = false): MaybeAsync<boolean> {
     const request = httpRequestOf<AuthRequest>(context);
     if (isAuthenticatedIn(context, request)) return true;
-    const outcome = this.authenticator.authenticate(request, this.options.strategies);
-    return outcome instanceof Promise
-      ? outcome.then((settled) => this.settle(context, request, settled, optional))
-      : this.settle(context, request, outcome, optional);
+    const outcome = this.authenticator.authenticate(request);
+    return andThen(outcome, this.settleOutcome, { context, request, optional });
   }
 
   /** Puts the user on the request, or throws the answer for a caller without one. */
@@ -93,7 +103,7 @@ export class LoginRequiredGuard implements CanActivate {
     outcome: AuthenticationOutcome,
     optional: boolean,
   ): boolean {
-    const order = this.options.strategies;
+    const chain = this.authenticator.chain;
     const response = httpResponseOf(context);
     this.authenticator.finish(response, outcome);
     if (outcome.kind === 'user') {
@@ -102,25 +112,20 @@ export class LoginRequiredGuard implements CanActivate {
       noteAuthenticated(context, request);
       return true;
     }
-    // RFC 6750 3.1: a malformed Bearer value is the client's error (400), on optional routes too.
-    if (
-      isMalformedBearer(request.headers.authorization) &&
-      (outcome.kind === 'none' || outcome.exception.code === AuthErrorCode.InvalidToken)
-    ) {
-      const exception = new InvalidRequestException();
-      this.authenticator.setHeader(
-        response,
-        'WWW-Authenticate',
-        this.authenticator.challengeFor(order, exception),
-      );
-      throw exception;
+    if (outcome.kind === 'failure') {
+      throw this.rejection(context, request, response, chain, outcome);
     }
-    if (outcome.kind === 'none' && optional) return true;
-    const failure =
-      outcome.kind === 'failure'
-        ? outcome
-        : { exception: this.missingCredentialException(request), strategy: order[0] };
-    throw this.rejection(context, request, response, order, failure);
+    // RFC 6750 3.1: a malformed Bearer value is the client's error (400), on optional routes too.
+    if (isMalformedBearer(request.headers.authorization)) {
+      throw this.rejection(context, request, response, chain, {
+        exception: new InvalidRequestException(),
+      });
+    }
+    if (optional) return true;
+    throw this.rejection(context, request, response, chain, {
+      exception: this.missingCredentialException(request),
+      strategy: chain[0],
+    });
   }
 
   /** True when `@OptionalAuth()` is on the handler or its controller. */
@@ -152,11 +157,12 @@ export class LoginRequiredGuard implements CanActivate {
     context: ExecutionContext,
     request: AuthRequest,
     response: unknown,
-    order: readonly string[],
-    failure: { exception: AuthException; strategy: string },
+    chain: readonly CredentialStrategy[],
+    failure: AuthenticationFailure,
   ): HttpException {
+    const { exception } = failure;
     const loginUrl = this.loginRedirectTarget(context, request);
-    if (loginUrl !== undefined && failure.exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+    if (loginUrl !== undefined && exception.getStatus() === HttpStatus.UNAUTHORIZED) {
       const next = safeRedirectPath(request.originalUrl ?? request.url);
       const location = next
         ? `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}`
@@ -169,14 +175,17 @@ export class LoginRequiredGuard implements CanActivate {
         HttpStatus.FOUND,
       );
     }
-    if (failure.exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+    if (
+      exception.getStatus() === HttpStatus.UNAUTHORIZED ||
+      exception.code === AuthErrorCode.InvalidRequest
+    ) {
       const challenge =
-        this.authenticator.challenge(order, failure) ??
-        this.authenticator.challengeFor(order, failure.exception);
+        (failure.strategy && this.authenticator.challenge(chain, failure)) ??
+        this.authenticator.challengeFor(chain, exception);
       this.authenticator.setHeader(response, 'WWW-Authenticate', challenge);
     }
-    this.authenticator.writeErrorHeaders(response, failure.exception);
-    return failure.exception;
+    this.authenticator.writeErrorHeaders(response, exception);
+    return exception;
   }
 
   /** The login URL when this request should be answered like a browser page, else undefined. */
@@ -202,4 +211,11 @@ export class LoginRequiredGuard implements CanActivate {
     }
     return undefined;
   }
+}
+
+/** What settling one request's outcome needs (see {@link LoginRequiredGuard.authenticate}). */
+interface PendingSettlement {
+  context: ExecutionContext;
+  request: AuthRequest;
+  optional: boolean;
 }

@@ -9,7 +9,7 @@ import {
   PermissionResolver,
   type PermissionSet,
 } from '../permissions/permission-resolver.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import { httpRequestOf, httpResponseOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 import { RequestAuthenticator } from './request-authenticator.js';

@@ -4,21 +4,33 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
-import { bearerChallenge, insufficientScopeChallenge } from '../strategies/authorization-header.js';
-import type { AuthRequest, StrategyVerdict } from '../strategies/credential-strategy.interface.js';
-import { RegisteredStrategy, StrategyRegistry } from './strategy-registry.js';
+import { andThen, firstAnswer, settle, type MaybeAsync } from '../common/maybe-async.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import type {
+  CredentialStrategy,
+  StrategyVerdict,
+} from '../strategies/credential-strategy.interface.js';
+import { bearerChallenge, insufficientScopeChallenge } from '../strategies/www-authenticate.js';
+import { StrategyEntry, StrategyRegistry } from './strategy-registry.js';
 
 /** What trying an ordered list of strategies on a request came to. */
 export type AuthenticationOutcome =
-  | { kind: 'user'; user: object; info?: object; strategy: string }
+  | { kind: 'user'; user: object; info: object; strategy: CredentialStrategy }
   | { kind: 'none' }
-  | { kind: 'failure'; exception: AuthException; strategy: string };
+  | { kind: 'failure'; exception: AuthException; strategy: CredentialStrategy };
+
+/** A hard failure and the strategy whose credential it was (absent: no strategy's). */
+export interface AuthenticationFailure {
+  exception: AuthException;
+  strategy?: CredentialStrategy;
+}
 
 /**
- * Runs strategies in order on a request. A strategy that finds no credential of its kind is skipped
- * ("not mine"); the first that finds one decides: a user, or a hard failure that stops the chain.
- * An outage of the database or Redis ({@link isServiceUnavailableError}) is a failure with a 503
- * `service_unavailable`; other errors that are not authentication failures (a bug) propagate unchanged.
+ * Runs a chain of strategies on a request, the one loop of Portcullis' guards. A strategy that finds
+ * no credential of its kind is skipped ("not mine"); the first that finds one decides: a user, or a
+ * hard failure that stops the chain. An outage of the database or Redis
+ * ({@link isServiceUnavailableError}) is a failure with a 503 `service_unavailable`; other errors that
+ * are not authentication failures (a bug) propagate unchanged.
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -28,27 +40,30 @@ export class RequestAuthenticator {
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
   ) {}
 
+  /** The `strategies` option's chain. */
+  get chain(): readonly CredentialStrategy[] {
+    return this.registry.chain;
+  }
+
   /**
-   * Tries the strategies in `order`. A strategy with a direct path (`verifyDirectly`) decides without Passport's protocol, and the outcome
-   * comes without a promise when it needed no read, so a guard can let the request through in the
-   * same tick; the others run Passport's protocol.
+   * The strategies `entries` name, in order (resolve once and keep the chain: this checks each).
+   *
+   * @throws AuthConfigurationError for an entry that is not available
+   */
+  chainOf(entries: readonly StrategyEntry[]): readonly CredentialStrategy[] {
+    return this.registry.resolve(entries);
+  }
+
+  /**
+   * Tries the strategies of `chain` (by default the `strategies` option's) in order. The outcome
+   * comes without a promise when the deciding strategy needed no read, so a guard can let the request
+   * through in the same tick.
    */
   authenticate(
     request: AuthRequest,
-    order: readonly string[],
-  ): AuthenticationOutcome | Promise<AuthenticationOutcome> {
-    for (const name of order) {
-      const strategy = this.registry.get(name);
-      if (strategy.verifyIfPresent && strategy.verifyDirectly) {
-        const outcome = runDirectly(strategy, request, strategy.verifyIfPresent);
-        if (outcome !== undefined) return outcome;
-        continue;
-      }
-      if (!strategy.hasCredential(request)) continue;
-      if (strategy.verifyDirectly) return runDirectly(strategy, request, strategy.verifyDirectly)!;
-      return runStrategy(strategy, request).catch((error: unknown) => outageOrThrow(error, name));
-    }
-    return NO_CREDENTIAL;
+    chain: readonly CredentialStrategy[] = this.registry.chain,
+  ): MaybeAsync<AuthenticationOutcome> {
+    return andThen(firstAnswer(chain, request, ask), noneIfUndefined, undefined);
   }
 
   /**
@@ -57,15 +72,16 @@ export class RequestAuthenticator {
    * strategy's, which carries the error, wins.
    */
   challenge(
-    order: readonly string[],
-    failure?: { exception: AuthException; strategy: string },
+    chain: readonly CredentialStrategy[],
+    failure?: AuthenticationFailure,
   ): string | undefined {
     const byScheme = new Map<string, string>();
-    for (const name of order) {
-      const failing = failure?.strategy === name;
-      const challenge = this.registry
-        .get(name)
-        .challenge(this.options.realm, failing ? failure.exception : undefined);
+    for (const strategy of chain) {
+      const failing = failure?.strategy === strategy;
+      const challenge = strategy.challenge?.(
+        this.options.realm,
+        failing ? failure.exception : undefined,
+      );
       if (challenge === undefined) continue;
       const scheme = challenge.split(' ', 1)[0].toLowerCase();
       if (!byScheme.has(scheme) || failing) byScheme.set(scheme, challenge);
@@ -79,12 +95,12 @@ export class RequestAuthenticator {
    * `exception` described by the first Bearer one. Never undefined: with no strategy that challenges
    * (cookies only), the Bearer challenge of the tokens Portcullis issues.
    */
-  challengeFor(order: readonly string[], exception: AuthException): string {
-    const bearer = order.find((name) =>
-      this.registry.get(name).challenge(this.options.realm)?.toLowerCase().startsWith('bearer '),
+  challengeFor(chain: readonly CredentialStrategy[], exception: AuthException): string {
+    const bearer = chain.find((strategy) =>
+      strategy.challenge?.(this.options.realm)?.toLowerCase().startsWith('bearer '),
     );
     return (
-      this.challenge(order, bearer ? { exception, strategy: bearer } : undefined) ??
+      this.challenge(chain, bearer ? { exception, strategy: bearer } : undefined) ??
       bearerChallenge(this.options.realm, exception)
     );
   }
@@ -96,11 +112,9 @@ export class RequestAuthenticator {
 
   /** Lets the deciding strategy add to the response (renewed cookies, cleared cookies). */
   finish(response: unknown, outcome: AuthenticationOutcome): void {
-    if (outcome.kind === 'none') return;
-    const strategy = this.registry.get(outcome.strategy);
-    if (!strategy.writeResponse) return;
-    if (outcome.kind === 'user') strategy.writeResponse(response, outcome.info);
-    else strategy.writeResponse(response, undefined, outcome.exception);
+    if (outcome.kind === 'none' || !outcome.strategy.writeResponse) return;
+    if (outcome.kind === 'user') outcome.strategy.writeResponse(response, outcome.info);
+    else outcome.strategy.writeResponse(response, undefined, outcome.exception);
   }
 
   /** Adds the headers an error answer needs besides its body: `Retry-After` on a 429. */
@@ -118,88 +132,41 @@ export class RequestAuthenticator {
 
 const NO_CREDENTIAL: AuthenticationOutcome = Object.freeze({ kind: 'none' });
 
-/**
- * A strategy that could not reach the database or Redis cannot vouch for the credential: a 503, never
- * a 500 with the driver's message, and never a pass. Any other error is a bug and propagates.
- */
-function outageOrThrow(error: unknown, strategy: string): AuthenticationOutcome {
-  const answered = asServiceUnavailable(error);
-  if (answered === error) throw error;
-  return { kind: 'failure', exception: answered as AuthException, strategy };
+function noneIfUndefined(outcome: AuthenticationOutcome | undefined): AuthenticationOutcome {
+  return outcome ?? NO_CREDENTIAL;
 }
 
-/**
- * Runs a strategy's direct path (`verifyDirectly` or `verifyIfPresent`), mapping its answers the way
- * {@link runStrategy} maps Passport's: a verdict with a user is `success()`, one without is `fail()`,
- * a thrown `AuthException` is `error()` with an authentication failure, anything else an outage or a
- * bug. Undefined when `verify` found no credential of its kind.
- */
-function runDirectly(
-  strategy: RegisteredStrategy,
+/** One strategy's answer as an outcome; undefined for "not mine". */
+function ask(
+  strategy: CredentialStrategy,
   request: AuthRequest,
-  verify: (request: AuthRequest) => StrategyVerdict | Promise<StrategyVerdict> | undefined,
-): AuthenticationOutcome | Promise<AuthenticationOutcome> | undefined {
-  const name = strategy.strategyName;
-  const failed = (error: unknown): AuthenticationOutcome =>
-    error instanceof AuthException
-      ? { kind: 'failure', exception: error, strategy: name }
-      : outageOrThrow(error, name);
-  let verdict: StrategyVerdict | Promise<StrategyVerdict> | undefined;
-  try {
-    verdict = verify.call(strategy, request);
-  } catch (error) {
-    return failed(error);
-  }
-  if (verdict === undefined) return undefined;
-  return verdict instanceof Promise
-    ? verdict.then((settled) => decided(strategy, settled), failed)
-    : decided(strategy, verdict);
+): MaybeAsync<AuthenticationOutcome | undefined> {
+  return settle(authenticateWith, strategy, request, decided, failed);
+}
+
+function authenticateWith(
+  strategy: CredentialStrategy,
+  request: AuthRequest,
+): MaybeAsync<StrategyVerdict | undefined> {
+  return strategy.authenticateRequest(request);
 }
 
 function decided(
-  strategy: RegisteredStrategy,
-  [user, info]: StrategyVerdict,
-): AuthenticationOutcome {
-  const name = strategy.strategyName;
-  if (!user) {
-    return { kind: 'failure', exception: strategy.failureToException(undefined), strategy: name };
-  }
-  return { kind: 'user', user, info: info ?? { strategy: name }, strategy: name };
+  verdict: StrategyVerdict | undefined,
+  strategy: CredentialStrategy,
+): AuthenticationOutcome | undefined {
+  if (verdict === undefined) return undefined;
+  const [user, info = { strategy: strategy.strategyName }] = verdict;
+  return { kind: 'user', user, info, strategy };
 }
 
 /**
- * Runs one Passport strategy on a request without Passport's middleware or its process-wide registry:
- * the same augment-and-call protocol `passport.authenticate()` uses.
+ * A strategy's error as an outcome: an `AuthException` is its hard failure; an outage of the database
+ * or Redis cannot vouch for the credential, so it is a 503, never a 500 with the driver's message,
+ * and never a pass. Any other error is a bug and propagates.
  */
-function runStrategy(
-  strategy: RegisteredStrategy,
-  request: AuthRequest,
-): Promise<AuthenticationOutcome> {
-  return new Promise((resolve, reject) => {
-    const attempt = Object.create(strategy) as RegisteredStrategy;
-    const name = strategy.strategyName;
-    attempt.success = (user: object, info?: object) =>
-      resolve({ kind: 'user', user, info: info ?? { strategy: name }, strategy: name });
-    attempt.fail = (challenge?: unknown, status?: number) => {
-      const failure = typeof challenge === 'number' ? undefined : challenge;
-      const code = typeof challenge === 'number' ? challenge : status;
-      resolve({
-        kind: 'failure',
-        exception: strategy.failureToException(failure, code),
-        strategy: name,
-      });
-    };
-    attempt.error = (error: unknown) => {
-      if (error instanceof AuthException)
-        resolve({ kind: 'failure', exception: error, strategy: name });
-      else reject(error);
-    };
-    attempt.pass = () => resolve({ kind: 'none' });
-    attempt.redirect = () => reject(new Error(`Portcullis: strategy ${name} tried to redirect`));
-    try {
-      attempt.authenticate(request as never, {});
-    } catch (error) {
-      reject(error);
-    }
-  });
+function failed(error: unknown, strategy: CredentialStrategy): AuthenticationOutcome {
+  const answered = asServiceUnavailable(error);
+  if (!(answered instanceof AuthException)) throw error;
+  return { kind: 'failure', exception: answered, strategy };
 }

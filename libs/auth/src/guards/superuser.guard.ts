@@ -1,7 +1,7 @@
 import { ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import { ApiKeyRefusedException, AuthException } from '../errors/auth.exception.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { AccountManagementGuard } from './account-management.guard.js';
 import { httpRequestOf } from './http-context.js';

@@ -22,7 +22,7 @@ import { LoginRequiredGuard } from '../guards/login-required.guard.js';
 import { AccountManagementGuard } from '../guards/account-management.guard.js';
 import type { AuthSession } from '../sessions/auth-session.entity.js';
 import { SessionService } from '../sessions/session.service.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import type { TokenResponse } from '../tokens/token.service.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';

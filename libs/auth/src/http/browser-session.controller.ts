@@ -14,10 +14,11 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { Public } from '../decorators/public.decorator.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
+import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
 import { safeRedirectPath } from '../guards/safe-redirect-path.js';
 import { BrowserSessionService } from '../sessions/browser-session.service.js';
 import { SessionService } from '../sessions/session.service.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import { UserService } from '../users/user.service.js';
 import { unreadableBodyException } from './body-errors.module.js';
 import { startLoginSession } from './login-session.js';
@@ -37,6 +38,8 @@ function field(body: unknown, name: string): unknown {
  */
 @Injectable()
 export class BrowserSessionController {
+  private passwordChain?: readonly CredentialStrategy[];
+
   constructor(
     protected readonly browser: BrowserSessionService<object>,
     protected readonly sessions: SessionService,
@@ -61,7 +64,8 @@ export class BrowserSessionController {
     // No form sends this: an API client's mistake, answered as on the other routes, not with a page.
     if (Object.keys(bodyFields(body)).length === 0) throw unreadableBodyException();
     const next = safeRedirectPath(field(body, 'next'));
-    const outcome = await this.authenticator.authenticate(request, [PASSWORD_STRATEGY]);
+    this.passwordChain ??= this.authenticator.chainOf([PASSWORD_STRATEGY]);
+    const outcome = await this.authenticator.authenticate(request, this.passwordChain);
     if (outcome.kind !== 'user') {
       const error = outcome.kind === 'failure' ? outcome.exception.code : 'validation_failed';
       const query = new URLSearchParams({ error, ...(next ? { next } : {}) });

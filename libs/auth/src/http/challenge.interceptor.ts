@@ -2,13 +2,10 @@ import {
   type CallHandler,
   type ExecutionContext,
   HttpStatus,
-  Inject,
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
 import { catchError, type Observable, throwError } from 'rxjs';
-import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { httpResponseOf } from '../guards/http-context.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
@@ -20,10 +17,7 @@ import { RequestAuthenticator } from '../guards/request-authenticator.js';
  */
 @Injectable()
 export class ChallengeInterceptor implements NestInterceptor {
-  constructor(
-    private readonly authenticator: RequestAuthenticator,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
-  ) {}
+  constructor(private readonly authenticator: RequestAuthenticator) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
@@ -32,7 +26,7 @@ export class ChallengeInterceptor implements NestInterceptor {
           this.authenticator.setHeader(
             httpResponseOf(context),
             'WWW-Authenticate',
-            this.authenticator.challengeFor(this.options.strategies, error),
+            this.authenticator.challengeFor(this.authenticator.chain, error),
           );
         }
         return throwError(() => error);

@@ -1,5 +1,5 @@
 import type { IssuedTokens, SessionService } from '../sessions/session.service.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import { clientAddress } from '../throttle/client-address.js';
 import type { UserService } from '../users/user.service.js';
 

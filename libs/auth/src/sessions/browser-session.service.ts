@@ -10,7 +10,7 @@ import {
   InvalidTokenException,
 } from '../errors/auth.exception.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';

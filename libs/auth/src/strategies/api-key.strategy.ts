@@ -1,81 +1,86 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { API_KEY_STRATEGY } from '../auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { ApiKeyInfo, ApiKeyService } from '../api-keys/api-key.service.js';
-import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
-import { bearerChallenge, readAuthorization } from './authorization-header.js';
-import type {
-  AuthRequest,
-  CredentialStrategy,
-  StrategyVerdict,
-} from './credential-strategy.interface.js';
-import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
+import type { MaybeAsync } from '../common/maybe-async.js';
+import {
+  AuthException,
+  InvalidRequestException,
+  InvalidTokenException,
+} from '../errors/auth.exception.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import { bearerCredential, isMalformedBearer } from '../http-request/authorization-header.js';
+import type { CredentialStrategy, StrategyVerdict } from './credential-strategy.interface.js';
+import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
 import type { PublishedPassportBase } from './published-passport-base.js';
+import { bearerChallenge } from './www-authenticate.js';
 
 /**
- * API keys, from `X-API-Key: <key>` or `Authorization: Bearer <key>` (passport-http-bearer), verified by
- * {@link ApiKeyService}. A bearer credential is this strategy's only when it starts with the key prefix,
- * so keys and JWTs never reach each other's strategy.
+ * API keys, from `X-API-Key: <key>` or `Authorization: Bearer <key>`, verified by
+ * {@link ApiKeyService}. A bearer credential is this strategy's only when it starts with the key
+ * prefix, so keys and JWTs never reach each other's strategy.
+ *
+ * It is passport-http-bearer's `Strategy`, registered in Passport as `portcullis-api-key`; its
+ * Passport `authenticate()` runs {@link ApiKeyStrategy.authenticateRequest}, so
+ * `AuthGuard('portcullis-api-key')` decides as Portcullis' guards do.
  */
 @Injectable()
 export class ApiKeyStrategy
-  extends (PassportStrategy(Strategy, passportName(API_KEY_STRATEGY)) as PublishedPassportBase)
+  extends (PassportStrategy(
+    Strategy,
+    passportName(API_KEY_STRATEGY),
+  ) as unknown as PublishedPassportBase)
   implements CredentialStrategy
 {
   readonly strategyName = API_KEY_STRATEGY;
+  /** The key prefix and its separator: a bearer credential starting so is one of our keys. */
+  private readonly keyPrefix: string;
+  private readonly realm: string;
+
+  constructor(
+    private readonly keys: ApiKeyService<object>,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+  ) {
+    super();
+    this.keyPrefix = `${keys.format.prefix}_`;
+    this.realm = options.realm;
+  }
 
   /**
-   * passport-http-bearer's token extraction and {@link ApiKeyStrategy.validate}, run without
-   * Passport's per-request machinery (see {@link CredentialStrategy.verifyDirectly}).
+   * Not mine without `X-API-Key` or a prefixed bearer credential; otherwise the key's owner.
+   *
+   * @throws InvalidTokenException, TokenExpiredException, InvalidRequestException (a malformed
+   * `Authorization: Bearer` value)
    */
-  readonly verifyDirectly = runsOwnPassportHooks(this, ApiKeyStrategy)
-    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> => {
-        const key = passportBearerToken(authorizationOf(request));
-        if (key === undefined) throw this.failureToException();
-        return this.keys.verifyKey(key);
-      }
-    : undefined;
-
-  /** `Bearer ` and the key prefix: a header starting so holds one of our keys. */
-  private readonly bearerKeyPrefix: string;
-
-  constructor(private readonly keys: ApiKeyService<object>) {
-    super();
-    this.bearerKeyPrefix = `Bearer ${keys.format.prefix}_`;
+  authenticateRequest(request: AuthRequest): MaybeAsync<StrategyVerdict | undefined> {
+    const header = request.headers['x-api-key'];
+    if (header !== undefined) {
+      if (typeof header !== 'string') throw new InvalidTokenException('The API key is invalid.');
+      return this.validate(header.trim());
+    }
+    const authorization = request.headers.authorization;
+    const credential = bearerCredential(authorization);
+    if (credential === undefined || !credential.startsWith(this.keyPrefix)) return undefined;
+    if (isMalformedBearer(authorization)) throw new InvalidRequestException();
+    return this.validate(credential);
   }
 
-  /** Called with the presented key. */
-  validate(key: string): Promise<[object, ApiKeyInfo]> {
-    return this.keys.authenticate(key);
+  /** Called with the presented key; answers its owner and the key. */
+  validate(key: string): MaybeAsync<[object, ApiKeyInfo]> {
+    return this.keys.verifyKey(key);
   }
 
-  override authenticate(request: AuthRequest, options?: object): void {
-    const authorization = authorizationOf(request);
-    super.authenticate({ headers: { authorization }, query: {}, body: {} } as never, options);
+  /** Passport's entry point: {@link ApiKeyStrategy.authenticateRequest}, reported to Passport. */
+  override authenticate(request: AuthRequest): void {
+    answerPassport(this as unknown as this & PassportActions, request, this.realm);
   }
 
-  hasCredential(request: AuthRequest): boolean {
-    if (request.headers['x-api-key'] !== undefined) return true;
-    // The usual header without the general parse, which reads it the same way.
-    const header = request.headers.authorization;
-    if (typeof header === 'string' && header.startsWith(this.bearerKeyPrefix)) return true;
-    const authorization = readAuthorization(request);
-    return authorization?.scheme === 'bearer' && this.keys.format.claims(authorization.credentials);
-  }
-
-  failureToException(): AuthException {
-    return new InvalidTokenException('The API key is invalid.');
-  }
-
+  /** This strategy's `WWW-Authenticate` challenge (RFC 6750 Bearer). */
   challenge(realm: string, failure?: AuthException): string {
     return bearerChallenge(realm, failure);
   }
-}
-
-/** The `Authorization` value this strategy reads: `X-API-Key` as a bearer token when present. */
-function authorizationOf(request: AuthRequest): string | string[] | undefined {
-  const header = request.headers['x-api-key'];
-  return typeof header === 'string' ? `Bearer ${header.trim()}` : request.headers.authorization;
 }

@@ -1,23 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-strategy';
+import { BASIC_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { PassportStrategy } from '@nestjs/passport';
-import { BASIC_STRATEGY } from '../auth.constants.js';
 import { PasswordBackend } from '../backends/password.backend.js';
-import { AuthException, InvalidCredentialsException } from '../errors/auth.exception.js';
-import { quoted, readAuthorization } from './authorization-header.js';
-import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
-import { passportName } from './passport-name.js';
-import { HttpBasicPassportStrategy } from './http-basic.passport-strategy.js';
+import { InvalidCredentialsException } from '../errors/auth.exception.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import { readAuthorization } from '../http-request/authorization-header.js';
 import { clientAddress } from '../throttle/client-address.js';
+import { decodeBasicCredentials } from './basic-credentials.js';
+import type { CredentialStrategy } from './credential-strategy.interface.js';
+import { answerPassport, type PassportActions } from './passport-protocol.js';
+import { passportName } from './passport-name.js';
+import { quoted } from './www-authenticate.js';
+
+/** What a login with HTTP Basic puts on `request.authInfo`. */
+export interface BasicLoginInfo {
+  /** Always `basic`. */
+  strategy: 'basic';
+}
 
 /**
- * `Authorization: Basic` with the login handle and password, checked by {@link PasswordBackend} on
- * every request (argon2id each time: meant for scripts and tools, not for hot paths).
+ * `Authorization: Basic` with the login handle and password (RFC 7617), checked by
+ * {@link PasswordBackend} on every request (argon2id each time: meant for scripts and tools, not for
+ * hot paths). Registered in Passport as `portcullis-basic`.
  */
 @Injectable()
 export class BasicStrategy
-  extends PassportStrategy(HttpBasicPassportStrategy, passportName(BASIC_STRATEGY))
+  extends PassportStrategy(Strategy, passportName(BASIC_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = BASIC_STRATEGY;
@@ -29,22 +40,39 @@ export class BasicStrategy
     super();
   }
 
+  /**
+   * Not mine without a Basic header; otherwise the user of the decoded pair.
+   *
+   * @throws InvalidCredentialsException (also for a header that does not decode),
+   * TooManyAttemptsException, ValidationFailedException
+   */
+  authenticateRequest(request: AuthRequest): Promise<[object, BasicLoginInfo]> | undefined {
+    const authorization = readAuthorization(request);
+    if (authorization?.scheme !== 'basic') return undefined;
+    const credentials = decodeBasicCredentials(authorization.credentials);
+    if (!credentials) throw new InvalidCredentialsException();
+    return this.validate(request, credentials.username, credentials.password);
+  }
+
   /** Called with the request and the decoded user-id and password. */
-  validate(request: AuthRequest, username: string, password: string): Promise<object> {
-    return this.backend.authenticate(username, password, {
+  async validate(
+    request: AuthRequest,
+    username: string,
+    password: string,
+  ): Promise<[object, BasicLoginInfo]> {
+    const user = await this.backend.authenticate(username, password, {
       address: clientAddress(request, this.options.trustProxy),
       method: 'basic',
     });
+    return [user, { strategy: BASIC_STRATEGY }];
   }
 
-  hasCredential(request: AuthRequest): boolean {
-    return readAuthorization(request)?.scheme === 'basic';
+  /** Passport's entry point: {@link BasicStrategy.authenticateRequest}, reported to Passport. */
+  override authenticate(request: AuthRequest): void {
+    answerPassport(this as unknown as this & PassportActions, request, this.options.realm);
   }
 
-  failureToException(): AuthException {
-    return new InvalidCredentialsException();
-  }
-
+  /** This strategy's `WWW-Authenticate` challenge. */
   challenge(realm: string): string {
     return `Basic realm=${quoted(realm)}, charset="UTF-8"`;
   }

@@ -1,44 +1,42 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { COOKIE_STRATEGY } from '../auth.constants.js';
-import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import { AuthException } from '../errors/auth.exception.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 import { BrowserSessionInfo, BrowserSessionService } from '../sessions/browser-session.service.js';
-import type { AuthRequest, CredentialStrategy } from './credential-strategy.interface.js';
+import type { CredentialStrategy } from './credential-strategy.interface.js';
+import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
-
-type Done = (error: unknown, user?: unknown, info?: unknown) => void;
-
-/** A minimal Passport strategy that hands the request to `verify(request, done)`. */
-class RequestPassportStrategy extends Strategy {
-  name = COOKIE_STRATEGY;
-
-  constructor(private readonly verify: (request: AuthRequest, done: Done) => void) {
-    super();
-  }
-
-  override authenticate(request: AuthRequest): void {
-    this.verify(request, (error, user, info) => {
-      if (error) this.error(error as Error);
-      else if (!user) this.fail(info, 401);
-      else this.success(user, info as object | undefined);
-    });
-  }
-}
 
 /**
  * Browser sessions: the access token (and, to renew it, the refresh token) from HttpOnly cookies, with
- * an origin check on state-changing requests. See {@link BrowserSessionService}.
+ * an origin check on state-changing requests. See {@link BrowserSessionService}. Registered in
+ * Passport as `portcullis-cookie`.
  */
 @Injectable()
 export class CookieStrategy
-  extends PassportStrategy(RequestPassportStrategy, passportName(COOKIE_STRATEGY))
+  extends PassportStrategy(Strategy, passportName(COOKIE_STRATEGY))
   implements CredentialStrategy
 {
   readonly strategyName = COOKIE_STRATEGY;
 
-  constructor(private readonly browser: BrowserSessionService<object>) {
+  constructor(
+    private readonly browser: BrowserSessionService<object>,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+  ) {
     super();
+  }
+
+  /**
+   * Not mine without a session cookie; otherwise the session's user.
+   *
+   * @throws CsrfFailedException, InvalidTokenException, TokenRevokedException
+   */
+  authenticateRequest(request: AuthRequest): Promise<[object, BrowserSessionInfo]> | undefined {
+    return this.browser.hasSessionCookie(request) ? this.validate(request) : undefined;
   }
 
   /** Called with the request; answers the user and the session. */
@@ -46,16 +44,9 @@ export class CookieStrategy
     return this.browser.authenticate(request);
   }
 
-  hasCredential(request: AuthRequest): boolean {
-    return this.browser.hasSessionCookie(request);
-  }
-
-  failureToException(): AuthException {
-    return new InvalidTokenException();
-  }
-
-  challenge(): undefined {
-    return undefined;
+  /** Passport's entry point: {@link CookieStrategy.authenticateRequest}, reported to Passport. */
+  override authenticate(request: AuthRequest): void {
+    answerPassport(this as unknown as this & PassportActions, request, this.options.realm);
   }
 
   /**

@@ -1,54 +1,63 @@
+import type { MaybeAsync } from '../common/maybe-async.js';
 import type { AuthException } from '../errors/auth.exception.js';
-
-/** The parts of an HTTP request (Express or Fastify) that Portcullis reads. */
-export interface AuthRequest {
-  headers: Record<string, string | string[] | undefined>;
-  /** The client address as the HTTP adapter sees it. */
-  ip?: string;
-  method?: string;
-  url?: string;
-  originalUrl?: string;
-  body?: unknown;
-  user?: unknown;
-  /** What the strategy that authenticated the request says about it (e.g. the session of a token). */
-  authInfo?: unknown;
-}
+import type { AuthRequest } from '../http-request/auth-request.js';
 
 /** A strategy's verdict on a credential it accepted: the user, and what goes on `request.authInfo`. */
 export type StrategyVerdict = [user: object, info?: object];
 
 /**
- * What `LoginRequiredGuard` needs from a strategy besides Passport's `authenticate()`: whether a
- * credential of its kind is present ("not mine" when not), how to describe its failures, and its
- * `WWW-Authenticate` challenge.
+ * The one protocol every strategy in the chain implements, built-in or an application's own. Asked
+ * in the order of the `strategies` option, a strategy reads the request and answers one of three
+ * things:
+ *
+ * - **not mine**: `undefined`, when the request carries no credential of its kind; the next strategy
+ *   is asked;
+ * - **a user**: `[user, info]`, where `info` goes on `request.authInfo` (give it a `strategy` field
+ *   naming the strategy; without `info` it is `{ strategy: strategyName }`);
+ * - **hard failure**: it throws an `AuthException` (such as `InvalidTokenException`) for a credential
+ *   of its kind that is bad, expired or revoked; the chain stops and the client gets that answer.
+ *
+ * It answers synchronously when nothing needs I/O (a token seen before, its user cached), else with a
+ * promise. An error that is not an `AuthException` is an outage when it comes from the database or
+ * Redis (the client gets 503 `service_unavailable`) and a bug otherwise (500); never a pass.
+ *
+ * Portcullis' built-in strategies are Passport strategies too (`portcullis-jwt`, ...), whose Passport
+ * `authenticate()` runs this same method, so `@nestjs/passport`'s `AuthGuard('portcullis-jwt')`
+ * decides every request the way `LoginRequiredGuard` does.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class ClientCertificateStrategy implements CredentialStrategy {
+ *   readonly strategyName = 'client-certificate';
+ *   constructor(private readonly devices: DeviceService) {}
+ *
+ *   authenticateRequest(request: AuthRequest) {
+ *     const fingerprint = request.headers['x-client-cert-sha256'];
+ *     if (typeof fingerprint !== 'string') return undefined; // not mine
+ *     return this.devices.ownerOf(fingerprint).then((owner) => {
+ *       if (!owner) throw new InvalidTokenException('Unknown client certificate.');
+ *       return [owner, { strategy: this.strategyName, fingerprint }] as StrategyVerdict;
+ *     });
+ *   }
+ * }
+ * // AuthModule.forRoot({ strategies: ['jwt', ClientCertificateStrategy], ... }),
+ * // with ClientCertificateStrategy in the providers of one of the application's modules.
+ * ```
  */
 export interface CredentialStrategy {
-  /** The strategy name used in the `strategies` option. */
+  /** The name `request.authInfo.strategy` carries and Passport registers the strategy under. */
   readonly strategyName: string;
-  /** True when the request carries a credential of this strategy's kind, good or bad. */
-  hasCredential(request: AuthRequest): boolean;
-  /** Turns a Passport `fail()` of this strategy into the exception the client sees. */
-  failureToException(challenge: unknown, status?: number): AuthException;
-  /** This strategy's `WWW-Authenticate` challenge, describing `failure` when it caused the 401. */
-  challenge(realm: string, failure?: AuthException): string | undefined;
+  /** Reads the request and answers "not mine" (`undefined`), a user, or throws a hard failure. */
+  authenticateRequest(request: AuthRequest): MaybeAsync<StrategyVerdict | undefined>;
   /**
-   * Optional: decides a request that {@link CredentialStrategy.hasCredential} accepted the way the
-   * strategy's Passport `authenticate()` protocol would (the user and info, or a thrown
-   * `AuthException` where Passport's `fail()` or `error()` would be called), without Passport's
-   * per-request strategy object, callbacks and promises, and without a promise at all when nothing
-   * needs a read. Portcullis' bearer strategies provide it unless a subclass overrides their Passport
-   * hooks; without it the guard runs the Passport protocol.
+   * Optional: this strategy's `WWW-Authenticate` challenge, describing `failure` when it caused the
+   * 401. Strategies without one (cookies, body passwords) add nothing to the header.
    */
-  readonly verifyDirectly?: (request: AuthRequest) => StrategyVerdict | Promise<StrategyVerdict>;
+  challenge?(realm: string, failure?: AuthException): string | undefined;
   /**
-   * Optional: {@link CredentialStrategy.hasCredential} and {@link CredentialStrategy.verifyDirectly}
-   * in one pass, so the credential is read once: undefined when the request carries no credential of
-   * this kind ("not mine"), otherwise what `verifyDirectly` answers. Used instead of both when both
-   * it and `verifyDirectly` are present.
+   * Optional: adds what the strategy needs to the response once it has decided (renewed cookies, or
+   * cleared ones after a failure). `response` is Express' `Response` or Fastify's `FastifyReply`.
    */
-  readonly verifyIfPresent?: (
-    request: AuthRequest,
-  ) => StrategyVerdict | Promise<StrategyVerdict> | undefined;
-  /** Adds what the strategy needs to the response (e.g. renewed cookies) once it has decided. */
   writeResponse?(response: unknown, info: unknown, failure?: AuthException): void;
 }

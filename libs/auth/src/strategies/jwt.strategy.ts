@@ -1,92 +1,111 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
+import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { JWT_STRATEGY } from '../auth.constants.js';
+import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { JwtFromRequest } from '../auth.options.js';
+import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { AccessTokenInfo } from '../backends/jwt.backend.js';
 import { JwtBackend } from '../backends/jwt.backend.js';
-import { COMPACT_JWS_SHAPE } from '../tokens/key-ring.js';
-import { AuthException, InvalidTokenException } from '../errors/auth.exception.js';
-import { bearerChallenge, readAuthorization } from './authorization-header.js';
-import type {
-  AuthRequest,
-  CredentialStrategy,
-  StrategyVerdict,
-} from './credential-strategy.interface.js';
-import { passportBearerToken, runsOwnPassportHooks } from './direct-verification.js';
+import { andThen, type MaybeAsync } from '../common/maybe-async.js';
+import { AuthException, InvalidRequestException } from '../errors/auth.exception.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import { bearerCredential, isMalformedBearer } from '../http-request/authorization-header.js';
+import type { CredentialStrategy, StrategyVerdict } from './credential-strategy.interface.js';
+import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
 import type { PublishedPassportBase } from './published-passport-base.js';
+import { bearerChallenge } from './www-authenticate.js';
 
 /**
- * `Authorization: Bearer <jwt>` access tokens. Passport (passport-http-bearer) extracts the token; the
- * {@link JwtBackend} verifies it with the key ring, checks the session and loads the user. Tokens in a
- * query string or body (which end up in logs) are not read.
+ * passport-jwt asks for a key source; it is never called, because this strategy's `authenticate()`
+ * verifies with the key ring (see {@link JwtStrategy}).
+ */
+const verifiedByKeyRing: SecretOrKeyProvider = (_request, _token, done) =>
+  done(new Error('Portcullis verifies access tokens with its key ring.'));
+
+/**
+ * Access tokens (JWTs), by default from `Authorization: Bearer <jwt>` only; `jwt.fromRequest` takes
+ * any of passport-jwt's `ExtractJwt` extractors instead. A bearer credential that is not a compact JWS
+ * (an API key) is "not mine". The {@link JwtBackend} verifies the token with the key ring (its keys,
+ * one algorithm per key, the claim rules), checks the session and loads the user.
+ *
+ * It is passport-jwt's `Strategy`, registered in Passport as `portcullis-jwt`, so
+ * `AuthGuard('portcullis-jwt')` from `@nestjs/passport` works. Its Passport `authenticate()` runs the
+ * same {@link JwtStrategy.authenticateRequest} as Portcullis' guards, not passport-jwt's jsonwebtoken
+ * check: jsonwebtoken has no EdDSA and none of the ring's rules, and both ways must decide alike. A
+ * subclass that overrides {@link JwtStrategy.validate} changes the user for both.
  */
 @Injectable()
 export class JwtStrategy
-  extends (PassportStrategy(Strategy, passportName(JWT_STRATEGY)) as PublishedPassportBase)
+  extends (PassportStrategy(
+    Strategy,
+    passportName(JWT_STRATEGY),
+  ) as unknown as PublishedPassportBase)
   implements CredentialStrategy
 {
   readonly strategyName = JWT_STRATEGY;
+  private readonly fromRequest: JwtFromRequest | undefined;
+  private readonly realm: string;
+
+  constructor(
+    private readonly backend: JwtBackend<object>,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+  ) {
+    super({
+      jwtFromRequest: options.jwt.fromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKeyProvider: verifiedByKeyRing,
+    });
+    this.fromRequest = options.jwt.fromRequest;
+    this.realm = options.realm;
+  }
 
   /**
-   * passport-http-bearer's token extraction and {@link JwtStrategy.validate}, run without Passport's
-   * per-request machinery (see {@link CredentialStrategy.verifyDirectly}).
+   * Not mine without a JWS; otherwise the verified claims' user ({@link JwtStrategy.validate}). A
+   * malformed `Authorization: Bearer` value is a 400 `invalid_request` (RFC 6750 3.1).
+   *
+   * @throws InvalidTokenException, TokenExpiredException, TokenRevokedException, InvalidRequestException
    */
-  readonly verifyDirectly = runsOwnPassportHooks(this, JwtStrategy)
-    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> => {
-        const token = passportBearerToken(request.headers.authorization);
-        if (token === undefined) throw this.failureToException();
-        return this.backend.verifyToken(token);
+  authenticateRequest(request: AuthRequest): MaybeAsync<StrategyVerdict | undefined> {
+    const token = this.tokenOf(request);
+    const claims = token === undefined ? undefined : this.backend.verifyIfJws(token);
+    if (claims === undefined) {
+      if (this.fromRequest === undefined && isMalformedBearer(request.headers.authorization)) {
+        throw new InvalidRequestException();
       }
-    : undefined;
+      return undefined;
+    }
+    return andThen(claims, validateClaims, this);
+  }
 
   /**
-   * {@link JwtStrategy.hasCredential} and {@link JwtStrategy.verifyDirectly} in one pass: a token
-   * verified before (the usual request) is read once and looked up once.
+   * Called with a verified token's claims; answers the user and the token's session (what goes on
+   * `request.authInfo`). Without a promise when the user is cached.
    */
-  readonly verifyIfPresent = this.verifyDirectly
-    ? (request: AuthRequest): StrategyVerdict | Promise<StrategyVerdict> | undefined => {
-        const token = passportBearerToken(request.headers.authorization);
-        if (token !== undefined) {
-          // No dot, no JWS (an API key, say): another strategy's credential, whatever it is.
-          if (token.indexOf('.') === -1) return undefined;
-          const remembered = this.backend.verifyRememberedToken(token);
-          if (remembered !== undefined) return remembered;
-        }
-        return this.carriesCompactJws(request) ? this.verifyDirectly!(request) : undefined;
-      }
-    : undefined;
-
-  constructor(private readonly backend: JwtBackend<object>) {
-    super();
+  validate(payload: Record<string, unknown>): MaybeAsync<[object, AccessTokenInfo]> {
+    return this.backend.userOf(payload);
   }
 
-  /** Called with the bearer token; answers the user and the token's session. */
-  validate(token: string): Promise<[object, object]> {
-    return this.backend.authenticateToken(token);
+  /** Passport's entry point: {@link JwtStrategy.authenticateRequest}, reported to Passport. */
+  override authenticate(request: AuthRequest): void {
+    answerPassport(this as unknown as this & PassportActions, request, this.realm);
   }
 
-  override authenticate(request: AuthRequest, options?: object): void {
-    super.authenticate({ headers: request.headers, query: {}, body: {} } as never, options);
-  }
-
-  hasCredential(request: AuthRequest): boolean {
-    // A token verified before is a compact JWS: the usual request needs no scan of its token.
-    const token = passportBearerToken(request.headers.authorization);
-    if (token !== undefined && this.backend.remembers(token)) return true;
-    return this.carriesCompactJws(request);
-  }
-
-  /** True when the request's bearer credential has the shape of a compact JWS, good or bad. */
-  private carriesCompactJws(request: AuthRequest): boolean {
-    const authorization = readAuthorization(request);
-    return authorization?.scheme === 'bearer' && COMPACT_JWS_SHAPE.test(authorization.credentials);
-  }
-
-  failureToException(): AuthException {
-    return new InvalidTokenException();
-  }
-
+  /** This strategy's `WWW-Authenticate` challenge (RFC 6750 Bearer). */
   challenge(realm: string, failure?: AuthException): string {
     return bearerChallenge(realm, failure);
   }
+
+  private tokenOf(request: AuthRequest): string | undefined {
+    if (this.fromRequest === undefined) return bearerCredential(request.headers.authorization);
+    const token = this.fromRequest(request as never);
+    return typeof token === 'string' && token.length > 0 ? token : undefined;
+  }
+}
+
+function validateClaims(
+  claims: Record<string, unknown>,
+  strategy: JwtStrategy,
+): MaybeAsync<[object, AccessTokenInfo]> {
+  return strategy.validate(claims);
 }

@@ -1,9 +1,10 @@
 /**
- * A passport-http-bearer strategy class as the published `.d.ts` show it. Its own types reference
- * Koa's, and @types/koa fails to compile against express 5's content-disposition, so an app checking
- * its libraries (skipLibCheck off) would fail on a type it never uses.
+ * A Passport strategy class (from `PassportStrategy(...)`) as the published `.d.ts` show it. The
+ * packages' own types reference Express' and Koa's (@types/koa fails to compile against express 5's
+ * content-disposition), so an app checking its libraries (skipLibCheck off) would fail on types it
+ * never uses.
  */
-export type PublishedPassportBase = new () => {
+export type PublishedPassportBase = new (options?: object) => {
   name: string;
   authenticate(request: never, options?: object): void;
 };

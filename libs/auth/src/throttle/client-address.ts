@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AuthRequest } from '../strategies/credential-strategy.interface.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
 
 /** The socket parts of an Express or Fastify request. */
 interface RequestWithSocket extends AuthRequest {

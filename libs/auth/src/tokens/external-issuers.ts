@@ -61,6 +61,11 @@ export class ExternalIssuers {
     return issuer === undefined ? undefined : this.byIssuer.get(issuer)?.config;
   }
 
+  /** The configured outside issuer named `issuer` (a verified token's `iss`), if any. */
+  byName(issuer: string): ResolvedExternalIssuer | undefined {
+    return this.byIssuer.get(issuer)?.config;
+  }
+
   /**
    * Verifies signature, `iss`, `aud`, `exp` and `nbf` (with the leeway), and that the token claims no
    * more than the issuer's `maxTokenLifetime` and was not issued in the future.

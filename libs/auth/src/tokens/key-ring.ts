@@ -26,7 +26,7 @@ function keyMaterial(key: KeyObject): Buffer | string {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A compact JWS: three base64url segments. */
-export const COMPACT_JWS_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+const COMPACT_JWS_SHAPE = /^[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 /**
  * What a verified token is remembered under: its last 43 characters (all of an HS256 signature, the
@@ -143,8 +143,29 @@ export class KeyRing {
    * anything else.
    */
   verify(token: string): Record<string, unknown> {
-    const remembered = this.verifyRemembered(token);
-    if (remembered !== undefined) return remembered;
+    const claims = this.verifyIfJws(token);
+    if (claims === undefined) throw new InvalidTokenException();
+    return claims;
+  }
+
+  /**
+   * {@link KeyRing.verify} for a credential that may be another kind (an API key in the same
+   * `Authorization: Bearer` header): undefined when it is not a compact JWS, which a bearer strategy
+   * reads as "not mine". A token verified before is answered from a bounded cache of verified
+   * signatures (the same frozen claims each time, until its `exp` + leeway), so the usual request
+   * costs one lookup and no scan of its token.
+   *
+   * @throws TokenExpiredException, InvalidTokenException, as {@link KeyRing.verify}
+   */
+  verifyIfJws(token: string): Record<string, unknown> | undefined {
+    const key = rememberedUnder(token);
+    const seen = this.verified.get(key);
+    if (seen !== undefined && seen.token === token) {
+      if (Date.now() <= seen.until) return seen.claims;
+      this.verified.delete(key);
+      throw new TokenExpiredException();
+    }
+    if (!COMPACT_JWS_SHAPE.test(token)) return undefined;
     const claims = this.verifyUncached(token);
     // Checked before the token is remembered, so a remembered access token has passed it: its times
     // never change, and an iat that was not ahead of the clock never will be.
@@ -155,35 +176,11 @@ export class KeyRing {
     ) {
       throw new InvalidTokenException();
     }
-    // Only compact-JWS-shaped tokens are remembered, so that a remembered token has that shape.
-    if (typeof claims.exp === 'number' && COMPACT_JWS_SHAPE.test(token)) {
-      const until = (claims.exp + this.options.jwt.leeway) * 1000;
-      this.verified.set(rememberedUnder(token), { token, claims: Object.freeze(claims), until });
+    if (typeof claims.exp === 'number') {
+      const until = (claims.exp + leeway) * 1000;
+      this.verified.set(key, { token, claims: Object.freeze(claims), until });
     }
     return claims;
-  }
-
-  /**
-   * {@link KeyRing.verify} for a token it has verified before and still remembers: its claims (the same
-   * frozen object each time), or a TokenExpiredException once it is past its `exp` (+ leeway).
-   * Undefined for any other token, which this does not look at further.
-   */
-  verifyRemembered(token: string): Record<string, unknown> | undefined {
-    const key = rememberedUnder(token);
-    const seen = this.verified.get(key);
-    if (seen === undefined || seen.token !== token) return undefined;
-    if (Date.now() <= seen.until) return seen.claims;
-    this.verified.delete(key);
-    throw new TokenExpiredException();
-  }
-
-  /**
-   * True when {@link KeyRing.verify} has verified this exact token and still remembers it (expired
-   * or not). Such a token has the compact JWS shape (three base64url segments), so a caller that
-   * needs to know the shape can skip scanning the token for it.
-   */
-  remembers(token: string): boolean {
-    return this.verified.peek(rememberedUnder(token))?.token === token;
   }
 
   private verifyUncached(token: string): Record<string, unknown> {

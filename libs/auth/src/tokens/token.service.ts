@@ -115,18 +115,13 @@ export class TokenService {
   }
 
   /**
-   * {@link TokenService.verifyAccessToken} for a token the key ring has verified before and remembers
-   * ({@link KeyRing.verifyRemembered}); undefined for any other token.
+   * {@link TokenService.verifyAccessToken} for a credential that may be of another kind: undefined
+   * when it is not a compact JWS ({@link KeyRing.verifyIfJws}).
    *
-   * @throws TokenExpiredException
+   * @throws TokenExpiredException or InvalidTokenException
    */
-  verifyRememberedAccessToken(token: string): Record<string, unknown> | undefined {
-    return this.keys.verifyRemembered(token);
-  }
-
-  /** True when the key ring has verified this exact token and still remembers it ({@link KeyRing.remembers}). */
-  remembers(token: string): boolean {
-    return this.keys.remembers(token);
+  verifyIfJws(token: string): Record<string, unknown> | undefined {
+    return this.keys.verifyIfJws(token);
   }
 
   /**

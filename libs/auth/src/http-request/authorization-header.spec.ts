@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMalformedBearer, quoted, readAuthorization } from './authorization-header.js';
+import { bearerCredential, isMalformedBearer, readAuthorization } from './authorization-header.js';
 
 describe('readAuthorization', () => {
   it('returns the scheme lower-cased and the credentials', () => {
@@ -46,20 +46,6 @@ describe('readAuthorization', () => {
   });
 });
 
-describe('quoted', () => {
-  it('wraps a plain value in double quotes', () => {
-    expect(quoted('portcullis')).toBe('"portcullis"');
-  });
-
-  it('escapes double quotes and backslashes', () => {
-    expect(quoted('a"b\\c')).toBe('"a\\"b\\\\c"');
-  });
-
-  it('replaces CR and LF by spaces so the header cannot be split', () => {
-    expect(quoted('line1\r\nline2\nline3\rx')).toBe('"line1  line2 line3 x"');
-  });
-});
-
 describe('isMalformedBearer', () => {
   it('accepts Bearer and one b64token, in any case of the scheme', () => {
     for (const value of ['Bearer abc', 'bearer a.b.c', 'BEARER  A-._~+/z==', 'Bearer pcs_ab_cd']) {
@@ -90,5 +76,28 @@ describe('isMalformedBearer', () => {
     ]) {
       expect(isMalformedBearer(value)).toBe(false);
     }
+  });
+});
+
+describe('bearerCredential', () => {
+  it.each([
+    ['Bearer a.b.c', 'a.b.c'],
+    ['bEaReR a.b.c', 'a.b.c'],
+    ['Bearer   a.b.c', 'a.b.c'],
+    ['Bearer a.b.c d', 'a.b.c d'],
+    ['Bearer ', ''],
+  ])('%j gives %j', (authorization, expected) => {
+    expect(bearerCredential(authorization)).toBe(expected);
+  });
+
+  it.each([
+    ['Bearer'],
+    ['Bearer\ta.b.c'],
+    ['Basic a.b.c'],
+    ['Bearerx a'],
+    [undefined],
+    [['Bearer a']],
+  ])('%j is not a Bearer credential', (authorization) => {
+    expect(bearerCredential(authorization)).toBeUndefined();
   });
 });

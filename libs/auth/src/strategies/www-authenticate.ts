@@ -1,17 +1,5 @@
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import type { AuthException } from '../errors/auth.exception.js';
-import type { AuthRequest } from './credential-strategy.interface.js';
-
-/** The `Authorization` header's scheme (lower-cased) and credentials, or undefined when absent. */
-export function readAuthorization(
-  request: AuthRequest,
-): { scheme: string; credentials: string } | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)(?:[ \t]+(.*))?$/s.exec(header.trim());
-  if (!match) return undefined;
-  return { scheme: match[1].toLowerCase(), credentials: (match[2] ?? '').trim() };
-}
 
 /** Quotes a value for an auth-param (RFC 9110 quoted-string). */
 export function quoted(value: string): string {
@@ -44,19 +32,4 @@ export function bearerChallenge(realm: string, failure?: AuthException): string 
 /** The RFC 6750 challenge of a 403 for a credential whose scopes lack `scopes`. */
 export function insufficientScopeChallenge(realm: string, scopes: readonly string[]): string {
   return `Bearer realm=${quoted(realm)}, error="insufficient_scope", scope=${quoted(scopes.join(' '))}`;
-}
-
-const BEARER_SCHEME = /^bearer(?:[ \t]|$)/i;
-const BEARER_CREDENTIALS = /^bearer +[A-Za-z0-9\-._~+/]+=*$/i;
-
-/**
- * True when an `Authorization` value uses the Bearer scheme but is not `Bearer` followed by exactly
- * one b64token (RFC 6750 section 2.1): no token, two tokens, characters outside the b64token set.
- */
-export function isMalformedBearer(authorization: unknown): boolean {
-  return (
-    typeof authorization === 'string' &&
-    BEARER_SCHEME.test(authorization) &&
-    !BEARER_CREDENTIALS.test(authorization)
-  );
 }

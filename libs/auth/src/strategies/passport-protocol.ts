@@ -1,0 +1,95 @@
+import { settle, type MaybeAsync } from '../common/maybe-async.js';
+import { AuthErrorCode } from '../errors/auth-error-code.js';
+import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
+import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
+import type { AuthRequest } from '../http-request/auth-request.js';
+import {
+  removeResponseHeader,
+  responseOf,
+  setResponseHeader,
+} from '../http-request/response-of.js';
+import type { CredentialStrategy, StrategyVerdict } from './credential-strategy.interface.js';
+
+/** The actions Passport's middleware gives the per-request copy of a strategy. */
+export interface PassportActions {
+  success(user: object, info?: object): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(error: unknown): void;
+}
+
+/**
+ * A built-in strategy's Passport `authenticate()`: runs the strategy's
+ * {@link CredentialStrategy.authenticateRequest} and reports its verdict through Passport's actions,
+ * so that `@nestjs/passport`'s `AuthGuard('portcullis-…')` decides a request as Portcullis' guards do.
+ * A user is `success()`; "not mine" is `fail()` (so Passport may try the next strategy of an
+ * `AuthGuard([...])`); a hard failure is `error()` with the `AuthException`, which `AuthGuard` throws
+ * as it is, so the client gets Portcullis' status and body. The `WWW-Authenticate` challenge (and
+ * `Retry-After`) go on the response, which an exception cannot carry.
+ */
+export function answerPassport(
+  attempt: CredentialStrategy & PassportActions,
+  request: AuthRequest,
+  realm: string,
+): void {
+  void settle(
+    authenticateWith,
+    { attempt, realm, response: responseOf(request) },
+    request,
+    succeed,
+    fail,
+  );
+}
+
+/** What reporting one request to Passport needs. */
+interface PassportReport {
+  attempt: CredentialStrategy & PassportActions;
+  realm: string;
+  response: unknown;
+}
+
+function authenticateWith(
+  report: PassportReport,
+  request: AuthRequest,
+): MaybeAsync<StrategyVerdict | undefined> {
+  return report.attempt.authenticateRequest(request);
+}
+
+function succeed(verdict: StrategyVerdict | undefined, report: PassportReport): void {
+  const { attempt, realm, response } = report;
+  if (verdict === undefined) {
+    const challenge = attempt.challenge?.(realm);
+    if (challenge !== undefined) setResponseHeader(response, 'WWW-Authenticate', challenge);
+    attempt.fail(challenge, 401);
+    return;
+  }
+  const [user, info = { strategy: attempt.strategyName }] = verdict;
+  // An earlier strategy of an `AuthGuard([...])` chain may have challenged; this one let the caller in.
+  removeResponseHeader(response, 'WWW-Authenticate');
+  if (response !== undefined) attempt.writeResponse?.(response, info);
+  attempt.success(user, info);
+}
+
+function fail(error: unknown, report: PassportReport): void {
+  const { attempt, realm, response } = report;
+  const failure = asServiceUnavailable(error);
+  if (failure instanceof AuthException) {
+    writeFailureHeaders(attempt, response, realm, failure);
+    if (response !== undefined) attempt.writeResponse?.(response, undefined, failure);
+  }
+  attempt.error(failure);
+}
+
+function writeFailureHeaders(
+  strategy: CredentialStrategy,
+  response: unknown,
+  realm: string,
+  failure: AuthException,
+): void {
+  if (failure.getStatus() === 401 || failure.code === AuthErrorCode.InvalidRequest) {
+    const challenge = strategy.challenge?.(realm, failure);
+    if (challenge !== undefined) setResponseHeader(response, 'WWW-Authenticate', challenge);
+  }
+  if (failure instanceof TooManyAttemptsException) {
+    setResponseHeader(response, 'Retry-After', String(failure.retryAfter));
+  }
+}
