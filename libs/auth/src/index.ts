@@ -156,6 +156,11 @@ export type {
   StrategyVerdict,
 } from './strategies/credential-strategy.interface.js';
 export type { AuthRequest } from './http-request/auth-request.js';
+export type {
+  AuthInfo,
+  AuthenticatedRequest,
+  PortcullisAuthInfoRegistry,
+} from './strategies/auth-info.js';
 export type { MaybeAsync } from './common/maybe-async.js';
 export type { BasicLoginInfo } from './strategies/basic.strategy.js';
 export type { PasswordLoginInfo } from './strategies/password.strategy.js';

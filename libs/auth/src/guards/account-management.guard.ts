@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { ApiKeyRefusedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
+import { authInfoOf } from '../strategies/auth-info.js';
 import { httpRequestOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 
@@ -28,7 +29,7 @@ export class AccountManagementGuard implements CanActivate {
     if (context.getType() !== 'http') return false;
     await this.login.authenticate(context);
     const request = httpRequestOf<AuthRequest>(context);
-    if ((request.authInfo as { strategy?: string } | undefined)?.strategy === API_KEY_STRATEGY) {
+    if (authInfoOf(request)?.strategy === API_KEY_STRATEGY) {
       throw this.apiKeyRefusal();
     }
     return true;

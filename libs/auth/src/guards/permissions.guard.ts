@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { PERMISSIONS_KEY } from '../auth.constants.js';
+import { API_KEY_STRATEGY, PERMISSIONS_KEY } from '../auth.constants.js';
 import type { PermissionRequirement } from '../decorators/permissions.decorator.js';
 import { InsufficientPermissionsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
@@ -13,6 +13,7 @@ import type { AuthRequest } from '../http-request/auth-request.js';
 import { httpRequestOf, httpResponseOf } from './http-context.js';
 import { LoginRequiredGuard } from './login-required.guard.js';
 import { RequestAuthenticator } from './request-authenticator.js';
+import { authInfoOf } from '../strategies/auth-info.js';
 import { RouteMetadata } from './route-metadata.js';
 
 /**
@@ -78,8 +79,9 @@ export class PermissionsGuard implements CanActivate {
     requirements: readonly PermissionRequirement[],
     held: PermissionSet,
   ): boolean {
-    const info = request.authInfo as { strategy?: string; scopes?: string[] } | undefined;
-    const scopes = info?.strategy === 'api-key' && info.scopes?.length ? info.scopes : undefined;
+    const info = authInfoOf(request);
+    const scopes =
+      info?.strategy === API_KEY_STRATEGY && info.scopes.length ? info.scopes : undefined;
     const owns = (codename: string) => held === ALL_PERMISSIONS || held.has(codename);
     const allowed = (codename: string) => owns(codename) && (!scopes || scopes.includes(codename));
     const missing = new Set<string>();

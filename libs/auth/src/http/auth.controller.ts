@@ -1,3 +1,4 @@
+import { JWT_STRATEGY } from '../auth.constants.js';
 import {
   Body,
   Controller,
@@ -14,7 +15,7 @@ import {
   Type,
   UseGuards,
 } from '@nestjs/common';
-import type { AccessTokenInfo } from '../backends/jwt.backend.js';
+import { authInfoOf } from '../strategies/auth-info.js';
 import { CurrentUser } from '../decorators/current-user.decorator.js';
 import { Public } from '../decorators/public.decorator.js';
 import { LoginCredentialsGuard } from '../guards/login-credentials.guard.js';
@@ -52,8 +53,8 @@ export interface SessionView {
 }
 
 function currentSessionId(request: AuthRequest): string | undefined {
-  const info = request.authInfo as Partial<AccessTokenInfo> | undefined;
-  return info?.strategy === 'jwt' ? info.sessionId : undefined;
+  const info = authInfoOf(request);
+  return info?.strategy === JWT_STRATEGY ? info.sessionId : undefined;
 }
 
 /**
