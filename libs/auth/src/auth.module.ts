@@ -62,7 +62,9 @@ import { createApiKeysController } from './http/api-keys.controller.js';
 import { createBrowserSessionController } from './http/browser-session.controller.js';
 import { ApiKeyStrategy } from './strategies/api-key.strategy.js';
 import { JwksController } from './http/jwks.controller.js';
-import { BrowserSessionService } from './sessions/browser-session.service.js';
+import { BrowserSessionBackend } from './backends/browser-session.backend.js';
+import { SameOriginCheck } from './http-request/same-origin-check.js';
+import { SessionCookies } from './http-request/session-cookies.js';
 import { CookieStrategy } from './strategies/cookie.strategy.js';
 import { ExternalIssuers } from './tokens/external-issuers.js';
 import { KeyRing } from './tokens/key-ring.js';
@@ -170,7 +172,9 @@ export class AuthModule extends ConfigurableAuthModule {
       JwtStrategy,
       BasicStrategy,
       PasswordStrategy,
-      BrowserSessionService,
+      BrowserSessionBackend,
+      SessionCookies,
+      SameOriginCheck,
       CookieStrategy,
       ApiKeyService,
       ApiKeyStrategy,
@@ -230,7 +234,9 @@ export class AuthModule extends ConfigurableAuthModule {
         RevokedSessionRegistry,
         SessionService,
         AccountService,
-        BrowserSessionService,
+        BrowserSessionBackend,
+        SessionCookies,
+        SameOriginCheck,
         ApiKeyService,
         PermissionService,
         PermissionResolver,

@@ -134,8 +134,11 @@ export { RefreshTokenRecord } from './sessions/refresh-token.entity.js';
 export { SessionService } from './sessions/session.service.js';
 export type { IssuedTokens, SessionClient, SessionEndReason } from './sessions/session.service.js';
 export { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
-export { BrowserSessionService } from './sessions/browser-session.service.js';
-export type { BrowserSessionInfo } from './sessions/browser-session.service.js';
+export { BrowserSessionBackend } from './backends/browser-session.backend.js';
+export type { BrowserSessionInfo } from './backends/browser-session.backend.js';
+export { SessionCookies } from './http-request/session-cookies.js';
+export type { SessionCookiePair, SessionCookieValues } from './http-request/session-cookies.js';
+export { SameOriginCheck } from './http-request/same-origin-check.js';
 export { CookieStrategy } from './strategies/cookie.strategy.js';
 
 export { ApiKey } from './api-keys/api-key.entity.js';

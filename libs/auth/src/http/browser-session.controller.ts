@@ -16,7 +16,9 @@ import { Public } from '../decorators/public.decorator.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
 import { safeRedirectPath } from '../guards/safe-redirect-path.js';
-import { BrowserSessionService } from '../sessions/browser-session.service.js';
+import { BrowserSessionBackend } from '../backends/browser-session.backend.js';
+import { SameOriginCheck } from '../http-request/same-origin-check.js';
+import { SessionCookies } from '../http-request/session-cookies.js';
 import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
 import { UserService } from '../users/user.service.js';
@@ -41,7 +43,9 @@ export class BrowserSessionController {
   private passwordChain?: readonly CredentialStrategy[];
 
   constructor(
-    protected readonly browser: BrowserSessionService<object>,
+    protected readonly browser: BrowserSessionBackend<object>,
+    protected readonly cookies: SessionCookies,
+    protected readonly sameOrigin: SameOriginCheck,
     protected readonly sessions: SessionService,
     protected readonly users: UserService<object>,
     protected readonly authenticator: RequestAuthenticator,
@@ -60,7 +64,7 @@ export class BrowserSessionController {
     @Res({ passthrough: true }) response: unknown,
     @Body() body: unknown,
   ): Promise<{ url: string }> {
-    this.browser.assertSameOrigin(request);
+    this.sameOrigin.assertSameOrigin(request);
     // No form sends this: an API client's mistake, answered as on the other routes, not with a page.
     if (Object.keys(bodyFields(body)).length === 0) throw unreadableBodyException();
     const next = safeRedirectPath(field(body, 'next'));
@@ -78,7 +82,7 @@ export class BrowserSessionController {
       request,
       this.options.trustProxy,
     );
-    this.browser.writeSession(response, issued);
+    this.cookies.write(response, issued);
     return { url: next ?? '/' };
   }
 
@@ -90,9 +94,9 @@ export class BrowserSessionController {
     @Req() request: AuthRequest,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<{ url: string }> {
-    this.browser.assertSameOrigin(request);
-    await this.browser.endSession(request);
-    this.browser.clear(response);
+    this.sameOrigin.assertSameOrigin(request);
+    await this.browser.endSession(this.cookies.read(request));
+    this.cookies.clear(response);
     return { url: this.options.loginUrl };
   }
 }

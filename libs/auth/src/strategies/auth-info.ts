@@ -1,7 +1,7 @@
 import type { ApiKeyInfo } from '../api-keys/api-key.service.js';
 import type { AccessTokenInfo } from '../backends/jwt.backend.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import type { BrowserSessionInfo } from '../sessions/browser-session.service.js';
+import type { BrowserSessionInfo } from '../backends/browser-session.backend.js';
 import type { RequestUser } from '../users/request-user.js';
 import type { BasicLoginInfo } from './basic.strategy.js';
 import type { PasswordLoginInfo } from './password.strategy.js';

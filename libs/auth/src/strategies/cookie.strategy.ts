@@ -6,15 +6,20 @@ import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import { BrowserSessionInfo, BrowserSessionService } from '../sessions/browser-session.service.js';
+import {
+  BrowserSessionBackend,
+  type BrowserSessionInfo,
+} from '../backends/browser-session.backend.js';
+import { SameOriginCheck } from '../http-request/same-origin-check.js';
+import { SessionCookies } from '../http-request/session-cookies.js';
 import type { CredentialStrategy } from './credential-strategy.interface.js';
 import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
 
 /**
- * Browser sessions: the access token (and, to renew it, the refresh token) from HttpOnly cookies, with
- * an origin check on state-changing requests. See {@link BrowserSessionService}. Registered in
- * Passport as `portcullis-cookie`.
+ * Browser sessions: the access token (and, to renew it, the refresh token) from HttpOnly cookies
+ * ({@link SessionCookies}), with an origin check on state-changing requests ({@link SameOriginCheck}),
+ * verified by {@link BrowserSessionBackend}. Registered in Passport as `portcullis-cookie`.
  */
 @Injectable()
 export class CookieStrategy
@@ -24,7 +29,9 @@ export class CookieStrategy
   readonly strategyName = COOKIE_STRATEGY;
 
   constructor(
-    private readonly browser: BrowserSessionService<object>,
+    private readonly backend: BrowserSessionBackend<object>,
+    private readonly cookies: SessionCookies,
+    private readonly sameOrigin: SameOriginCheck,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
   ) {
     super();
@@ -36,12 +43,13 @@ export class CookieStrategy
    * @throws CsrfFailedException, InvalidTokenException, TokenRevokedException
    */
   authenticateRequest(request: AuthRequest): Promise<[object, BrowserSessionInfo]> | undefined {
-    return this.browser.hasSessionCookie(request) ? this.validate(request) : undefined;
+    return this.cookies.has(request) ? this.validate(request) : undefined;
   }
 
   /** Called with the request; answers the user and the session. */
   validate(request: AuthRequest): Promise<[object, BrowserSessionInfo]> {
-    return this.browser.authenticate(request);
+    this.sameOrigin.assertSameOrigin(request);
+    return this.backend.authenticate(this.cookies.read(request));
   }
 
   /** Passport's entry point: {@link CookieStrategy.authenticateRequest}, reported to Passport. */
@@ -55,10 +63,10 @@ export class CookieStrategy
    */
   writeResponse(response: unknown, info: unknown, failure?: AuthException): void {
     if (failure) {
-      if (failure.getStatus() === 401) this.browser.clear(response);
+      if (failure.getStatus() === 401) this.cookies.clear(response);
       return;
     }
     const renewed = (info as BrowserSessionInfo | undefined)?.renewed;
-    if (renewed) this.browser.writeSession(response, renewed);
+    if (renewed) this.cookies.write(response, renewed);
   }
 }
