@@ -43,6 +43,12 @@ class CompareController {
     return caller(request);
   }
 
+  @Get('passport-cookie')
+  @UseGuards(PassportAuthGuard('portcullis-cookie'))
+  passportCookie(@Req() request: object) {
+    return caller(request);
+  }
+
   @Get('passport-bearer')
   @UseGuards(PassportAuthGuard(['portcullis-jwt', 'portcullis-api-key']))
   passportBearer(@Req() request: object) {
@@ -335,3 +341,84 @@ describe.each(ADAPTERS)('jwt.fromRequest on %s', (adapter) => {
     ).rejects.toThrow(/jwt\.fromRequest must be a function/);
   });
 });
+
+/** `name=value` pairs of the Set-Cookie headers; an empty value is a cleared cookie. */
+function setCookies(response: request.Response): Record<string, string> {
+  const raw = response.headers['set-cookie'] as unknown as string[] | undefined;
+  const jar: Record<string, string> = {};
+  for (const line of raw ?? []) {
+    const [pair] = line.split(';');
+    const eq = pair.indexOf('=');
+    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return jar;
+}
+
+describe.each(ADAPTERS)(
+  'AuthGuard("portcullis-cookie") against Portcullis’ guard on %s',
+  (adapter) => {
+    let app: INestApplication;
+    let jar: Record<string, string>;
+    const access = 'portcullis_access';
+    const refresh = 'portcullis_refresh';
+
+    beforeAll(async () => {
+      app = await startFixture(adapter, {
+        routes: true,
+        strategies: ['cookie'],
+        jwt: { secret: TEST_JWT_SECRET },
+        browserSessions: { secure: false, cookiePrefix: 'portcullis' },
+      });
+      await app
+        .get<UserService<User>>(UserService)
+        .createUser({ username: 'cy', password: PASSWORD });
+      const login = await request(app.getHttpServer())
+        .post('/auth/browser/login')
+        .set('Origin', 'http://127.0.0.1')
+        .set('Host', '127.0.0.1')
+        .type('form')
+        .send({ username: 'cy', password: PASSWORD });
+      expect(login.status).toBe(303);
+      jar = setCookies(login);
+      expect(Object.keys(jar).sort()).toEqual([access, refresh]);
+    });
+
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    const send = (path: string, cookie: string) =>
+      request(app.getHttpServer()).get(path).set('Cookie', cookie);
+
+    it('lets a good session in with the same authInfo both ways', async () => {
+      const cookie = `${access}=${jar[access]}; ${refresh}=${jar[refresh]}`;
+      const ours = await send('/compare/portcullis', cookie);
+      const theirs = await send('/compare/passport-cookie', cookie);
+      expect(ours.status).toBe(200);
+      expect(theirs.status).toBe(200);
+      expect(theirs.body).toEqual(ours.body);
+      expect(theirs.body).toMatchObject({ authInfo: { strategy: 'cookie' } });
+    });
+
+    it('clears the cookies of a forged session both ways', async () => {
+      const cookie = `${access}=${jar[access].slice(0, -2)}AA`;
+      for (const path of ['/compare/portcullis', '/compare/passport-cookie']) {
+        const response = await send(path, cookie);
+        expect([path, response.status, response.body.error]).toEqual([path, 401, 'invalid_token']);
+        expect(setCookies(response)).toEqual({ [access]: '', [refresh]: '' });
+      }
+    });
+
+    it('renews the session from the refresh cookie and writes the new pair both ways', async () => {
+      let current = jar[refresh];
+      for (const path of ['/compare/portcullis', '/compare/passport-cookie']) {
+        const response = await send(path, `${refresh}=${current}`);
+        expect([path, response.status]).toEqual([path, 200]);
+        const renewed = setCookies(response);
+        expect(Object.keys(renewed).sort()).toEqual([access, refresh]);
+        expect(renewed[refresh]).not.toBe(current);
+        current = renewed[refresh];
+      }
+    });
+  },
+);
