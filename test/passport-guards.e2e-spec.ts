@@ -367,7 +367,7 @@ describe.each(ADAPTERS)(
         routes: true,
         strategies: ['cookie'],
         jwt: { secret: TEST_JWT_SECRET },
-        browserSessions: { secure: false, cookiePrefix: 'portcullis' },
+        browserSessions: { secure: false },
       });
       await app
         .get<UserService<User>>(UserService)
