@@ -6,9 +6,9 @@ import type { ExecutionContext } from '@nestjs/common';
  * a route's own) does not authenticate it again. Nest runs all guards of a route, global ones
  * included, with one context per request.
  *
- * A property of the context, not a weak set of requests: adding a new key to a `WeakSet` costs about
- * 1.4 µs a request here (its table grows, and every garbage collection walks it), a property of the
- * context about 0.1 µs. Keyed in the global symbol registry so that every copy of the library in the
+ * A property of the context, not a weak set of requests: adding a new key to a `WeakSet` grows its
+ * table, and every garbage collection walks it, at a cost many times that of a property
+ * (bench/README.md). Keyed in the global symbol registry so that every copy of the library in the
  * process sees the same note. The request itself is stored, not `true`, so the note can never speak
  * for another request.
  */
