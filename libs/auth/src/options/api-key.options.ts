@@ -13,5 +13,10 @@ export interface ApiKeyOptions {
    */
   pepper?: string | Array<{ id: string; secret: string }>;
   /** Verified keys held in memory, so the common path makes no database read. */
-  cache?: { max?: number; ttl?: number };
+  cache?: {
+    /** Most keys held. @default 10000 */
+    max?: number;
+    /** Seconds a verified key is served from memory before its record is read again. @default 60 */
+    ttl?: number;
+  };
 }

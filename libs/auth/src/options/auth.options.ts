@@ -190,7 +190,12 @@ export interface AuthModuleStructuralOptions {
    * `true` mounts them under `/auth`.
    * @default false
    */
-  routes?: boolean | { prefix?: string };
+  routes?:
+    | boolean
+    | {
+        /** The path the routes are mounted under. @default 'auth' */
+        prefix?: string;
+      };
   /**
    * Mounts the admin routes under `<routes prefix>/admin` (groups, grants, memberships, deactivation),
    * for superusers only; requests authenticated by an API key are refused. Needs `routes` as well.
