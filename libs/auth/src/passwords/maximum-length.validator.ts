@@ -1,3 +1,4 @@
+import { AUTH_DEFAULTS } from '../options/auth-defaults.js';
 import type { PasswordValidator } from './password-validator.interface.js';
 
 /**
@@ -15,7 +16,7 @@ export class MaximumLengthValidator implements PasswordValidator {
   readonly rule = 'maximum_length';
 
   /** @param maxBytes the most UTF-8 bytes accepted. @default 1024 (the `maxPasswordBytes` default) */
-  constructor(readonly maxBytes = 1024) {
+  constructor(readonly maxBytes = AUTH_DEFAULTS.maxPasswordBytes) {
     if (!Number.isInteger(maxBytes) || maxBytes < 1) {
       throw new RangeError(`MaximumLengthValidator: maxBytes must be an integer >= 1.`);
     }
