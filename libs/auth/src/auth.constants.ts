@@ -41,3 +41,9 @@ export const PERMISSIONS_KEY = 'AUTH:PERMISSIONS';
 
 /** Metadata key set by `@LoginRequired()`, holding its {@link LoginRequiredOptions}. */
 export const LOGIN_REQUIRED_KEY = 'AUTH:LOGIN_REQUIRED';
+
+/**
+ * Metadata key set by `@UserPassesTest()`, holding the route's list of
+ * {@link UserPassesTestRequirement}s (one per decorator, all of which must pass).
+ */
+export const USER_PASSES_TEST_KEY = 'AUTH:USER_PASSES_TEST';

@@ -45,6 +45,7 @@ import { ApiKey } from './api-keys/api-key.entity.js';
 import { PermissionsGuard } from './guards/permissions.guard.js';
 import { StaffGuard } from './guards/staff.guard.js';
 import { SuperuserGuard } from './guards/superuser.guard.js';
+import { UserPassesTestGuard } from './guards/user-passes-test.guard.js';
 import { DefaultPermissionResolver } from './permissions/default-permission.resolver.js';
 import {
   AuthGroup,
@@ -186,6 +187,7 @@ export class AuthModule extends ConfigurableAuthModule {
       },
       PermissionsGuard,
       StaffGuard,
+      UserPassesTestGuard,
       AccountManagementGuard,
       SuperuserGuard,
       StrategyRegistry,
@@ -242,6 +244,7 @@ export class AuthModule extends ConfigurableAuthModule {
         PermissionResolver,
         PermissionsGuard,
         StaffGuard,
+        UserPassesTestGuard,
         AccountManagementGuard,
         PasswordBackend,
         JwtBackend,
@@ -281,6 +284,7 @@ function resourceServer(base: DynamicModule, structural: ResolvedStructuralOptio
     },
     PermissionsGuard,
     StaffGuard,
+    UserPassesTestGuard,
     SuperuserGuard,
     StrategyRegistry,
     RequestAuthenticator,
@@ -303,6 +307,7 @@ function resourceServer(base: DynamicModule, structural: ResolvedStructuralOptio
       PermissionResolver,
       PermissionsGuard,
       StaffGuard,
+      UserPassesTestGuard,
       StrategyRegistry,
       RequestAuthenticator,
       LoginRequiredGuard,

@@ -35,6 +35,7 @@ export {
   OPTIONAL_AUTH_KEY,
   PERMISSIONS_KEY,
   PASSWORD_STRATEGY,
+  USER_PASSES_TEST_KEY,
 } from './auth.constants.js';
 
 export { AuthErrorCode } from './errors/auth-error-code.js';
@@ -185,6 +186,14 @@ export type { PermissionRequirement } from './decorators/permissions.decorator.j
 export { PermissionsGuard } from './guards/permissions.guard.js';
 export { StaffOnly } from './decorators/staff-only.decorator.js';
 export { StaffGuard } from './guards/staff.guard.js';
+export { UserPassesTest } from './decorators/user-passes-test.decorator.js';
+export type {
+  UserPassesTestOptions,
+  UserPassesTestRequirement,
+  UserPredicate,
+} from './decorators/user-passes-test.decorator.js';
+export { UserPassesTestGuard } from './guards/user-passes-test.guard.js';
+export { isStaff, isSuperuser } from './guards/user-predicates.js';
 export {
   ALL_PERMISSIONS,
   PermissionResolver,
