@@ -122,9 +122,9 @@ export class LoginRequiredGuard implements CanActivate {
       });
     }
     if (optional) return true;
+    // No strategy's credential: no strategy caused the failure, so none describes it in its challenge.
     throw this.rejection(context, request, response, chain, {
       exception: this.missingCredentialException(request),
-      strategy: chain[0],
     });
   }
 

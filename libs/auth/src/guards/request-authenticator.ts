@@ -157,6 +157,8 @@ function decided(
 ): AuthenticationOutcome | undefined {
   if (verdict === undefined) return undefined;
   const [user, info = { strategy: strategy.strategyName }] = verdict;
+  // A verdict without a user is the strategy's bug: it must never let a request in.
+  if (typeof user !== 'object' || user === null) throw new VerdictWithoutUserError(strategy);
   return { kind: 'user', user, info, strategy };
 }
 
@@ -169,4 +171,13 @@ function failed(error: unknown, strategy: CredentialStrategy): AuthenticationOut
   const answered = asServiceUnavailable(error);
   if (!(answered instanceof AuthException)) throw error;
   return { kind: 'failure', exception: answered, strategy };
+}
+
+/** A strategy answered a verdict whose user is not an object (a bug in that strategy). */
+class VerdictWithoutUserError extends Error {
+  constructor(strategy: CredentialStrategy) {
+    super(
+      `Portcullis: strategy ${strategy.strategyName} answered a verdict without a user; answer undefined for "not mine" or throw an AuthException.`,
+    );
+  }
 }

@@ -79,10 +79,12 @@ export class StrategyRegistry implements OnModuleInit {
     let strategy: unknown;
     try {
       strategy = this.moduleRef.get(entry, { strict: false });
-    } catch {
-      throw new AuthConfigurationError([
-        `strategies: ${entry.name} is not a provider. Add it to the providers of one of the application's modules.`,
-      ]);
+    } catch (error) {
+      const reason =
+        (error as Error).constructor?.name === 'UnknownElementException'
+          ? "is not a provider. Add it to the providers of one of the application's modules"
+          : `cannot be resolved: ${(error as Error).message} A strategy must be a singleton provider`;
+      throw new AuthConfigurationError([`strategies: ${entry.name} ${reason}.`]);
     }
     const candidate = strategy as Partial<CredentialStrategy> | undefined;
     if (

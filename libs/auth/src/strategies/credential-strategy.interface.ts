@@ -46,7 +46,10 @@ export type StrategyVerdict = [user: object, info?: object];
  * ```
  */
 export interface CredentialStrategy {
-  /** The name `request.authInfo.strategy` carries and Passport registers the strategy under. */
+  /**
+   * The strategy's name, unique in the chain: what `request.authInfo.strategy` carries (a built-in
+   * strategy is also registered in Passport as `portcullis-<name>`).
+   */
   readonly strategyName: string;
   /** Reads the request and answers "not mine" (`undefined`), a user, or throws a hard failure. */
   authenticateRequest(request: AuthRequest): MaybeAsync<StrategyVerdict | undefined>;

@@ -63,6 +63,10 @@ function succeed(verdict: StrategyVerdict | undefined, report: PassportReport): 
     return;
   }
   const [user, info = { strategy: attempt.strategyName }] = verdict;
+  if (typeof user !== 'object' || user === null) {
+    attempt.error(new Error(`Portcullis: strategy ${attempt.strategyName} answered no user.`));
+    return;
+  }
   // An earlier strategy of an `AuthGuard([...])` chain may have challenged; this one let the caller in.
   removeResponseHeader(response, 'WWW-Authenticate');
   if (response !== undefined) attempt.writeResponse?.(response, info);
