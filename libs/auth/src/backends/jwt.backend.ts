@@ -105,7 +105,10 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * @throws InvalidTokenException, TokenRevokedException
    */
   userOf(claims: Record<string, unknown>): MaybeAsync<[TUser, AccessTokenInfo]> {
-    const issuer = typeof claims.iss === 'string' ? this.external.byName(claims.iss) : undefined;
+    const issuer =
+      this.external.configured && typeof claims.iss === 'string'
+        ? this.external.byName(claims.iss)
+        : undefined;
     return issuer ? this.externalUser(claims, issuer) : this.checkPayload(claims);
   }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bearerCredential, isMalformedBearer, readAuthorization } from './authorization-header.js';
+import {
+  bearerCredential,
+  isB64Token,
+  isMalformedBearer,
+  readAuthorization,
+} from './authorization-header.js';
 
 describe('readAuthorization', () => {
   it('returns the scheme lower-cased and the credentials', () => {
@@ -99,5 +104,22 @@ describe('bearerCredential', () => {
     [['Bearer a']],
   ])('%j is not a Bearer credential', (authorization) => {
     expect(bearerCredential(authorization)).toBeUndefined();
+  });
+});
+
+describe('isB64Token', () => {
+  it('agrees with isMalformedBearer on every credential after "Bearer "', () => {
+    const pieces = ['a', 'Z', '0', '-', '.', '_', '~', '+', '/', '=', ' ', '!', '\t', 'é', ''];
+    let credentials = [''];
+    for (let length = 0; length < 3; length++) {
+      credentials = credentials.flatMap((head) => pieces.map((piece) => head + piece));
+    }
+    // bearerCredential has taken the spaces after "Bearer" off already.
+    for (const credential of new Set(credentials.filter((c) => !c.startsWith(' ')))) {
+      expect([credential, isB64Token(credential)]).toEqual([
+        credential,
+        !isMalformedBearer(`Bearer ${credential}`),
+      ]);
+    }
   });
 });

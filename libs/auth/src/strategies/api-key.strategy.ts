@@ -12,7 +12,7 @@ import {
   InvalidTokenException,
 } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import { bearerCredential, isMalformedBearer } from '../http-request/authorization-header.js';
+import { bearerCredential, isB64Token } from '../http-request/authorization-header.js';
 import type { CredentialStrategy, StrategyVerdict } from './credential-strategy.interface.js';
 import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
@@ -65,7 +65,7 @@ export class ApiKeyStrategy
     const authorization = request.headers.authorization;
     const credential = bearerCredential(authorization);
     if (credential === undefined || !credential.startsWith(this.keyPrefix)) return undefined;
-    if (isMalformedBearer(authorization)) throw new InvalidRequestException();
+    if (!isB64Token(credential)) throw new InvalidRequestException();
     return this.validate(credential);
   }
 

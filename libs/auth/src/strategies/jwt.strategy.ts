@@ -10,7 +10,11 @@ import { JwtBackend } from '../backends/jwt.backend.js';
 import { andThen, type MaybeAsync } from '../common/maybe-async.js';
 import { AuthException, InvalidRequestException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import { bearerCredential, isMalformedBearer } from '../http-request/authorization-header.js';
+import {
+  bearerCredential,
+  isB64Token,
+  isMalformedBearer,
+} from '../http-request/authorization-header.js';
 import type { CredentialStrategy, StrategyVerdict } from './credential-strategy.interface.js';
 import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';
@@ -67,12 +71,17 @@ export class JwtStrategy
    * @throws InvalidTokenException, TokenExpiredException, TokenRevokedException, InvalidRequestException
    */
   authenticateRequest(request: AuthRequest): MaybeAsync<StrategyVerdict | undefined> {
-    const token = this.tokenOf(request);
-    const claims = token === undefined ? undefined : this.backend.verifyIfJws(token);
+    if (this.fromRequest !== undefined) return this.verifyExtracted(request, this.fromRequest);
+    const authorization = request.headers.authorization;
+    const token = bearerCredential(authorization);
+    if (token === undefined) {
+      if (isMalformedBearer(authorization)) throw new InvalidRequestException();
+      return undefined;
+    }
+    // No dot, no JWS (an API key, say): not mine, unless it is no b64token at all.
+    const claims = token.indexOf('.') === -1 ? undefined : this.backend.verifyIfJws(token);
     if (claims === undefined) {
-      if (this.fromRequest === undefined && isMalformedBearer(request.headers.authorization)) {
-        throw new InvalidRequestException();
-      }
+      if (!isB64Token(token)) throw new InvalidRequestException();
       return undefined;
     }
     return andThen(claims, validateClaims, this);
@@ -96,10 +105,15 @@ export class JwtStrategy
     return bearerChallenge(realm, failure);
   }
 
-  private tokenOf(request: AuthRequest): string | undefined {
-    if (this.fromRequest === undefined) return bearerCredential(request.headers.authorization);
-    const token = this.fromRequest(request as never);
-    return typeof token === 'string' && token.length > 0 ? token : undefined;
+  /** The token `jwt.fromRequest` finds, verified; not mine without one or when it is no JWS. */
+  private verifyExtracted(
+    request: AuthRequest,
+    fromRequest: JwtFromRequest,
+  ): MaybeAsync<StrategyVerdict | undefined> {
+    const token = fromRequest(request as never);
+    if (typeof token !== 'string' || token.length === 0) return undefined;
+    const claims = this.backend.verifyIfJws(token);
+    return claims === undefined ? undefined : andThen(claims, validateClaims, this);
   }
 }
 

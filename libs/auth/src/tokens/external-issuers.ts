@@ -61,6 +61,11 @@ export class ExternalIssuers {
     return issuer === undefined ? undefined : this.byIssuer.get(issuer)?.config;
   }
 
+  /** True when any outside issuer is configured. */
+  get configured(): boolean {
+    return this.byIssuer.size > 0;
+  }
+
   /** The configured outside issuer named `issuer` (a verified token's `iss`), if any. */
   byName(issuer: string): ResolvedExternalIssuer | undefined {
     return this.byIssuer.get(issuer)?.config;
