@@ -38,7 +38,8 @@ import { AuthEvents } from '../events/auth-events.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import { clientAddress } from '../throttle/client-address.js';
 import { LoginThrottle } from '../throttle/login-throttle.js';
-import { checkWithHook, parseRegistration, requireStringFields } from './registration.js';
+import { checkWithHook, parseRegistration } from '../users/registration-input.js';
+import { requireStringFields } from './required-string-fields.js';
 
 /** A session as `GET /auth/sessions` shows it. */
 export interface SessionView {
