@@ -1,5 +1,5 @@
 // The direction of imports in the library, checked by `npm run lint:layers` (part of `npm run lint`).
-// docs/architecture.md explains the layers; a rule's `comment` is what a violation prints.
+// docs/development.md#layers explains the layers; a rule's `comment` is what a violation prints.
 //
 // Lowest to highest: foundation and options, stores and domain services, backends, strategies,
 // guards, decorators, then http/ and cli/ side by side, and the entry points that assemble them. A
@@ -212,7 +212,7 @@ export default {
       severity: 'error',
       comment:
         'Each file of the library belongs to a layer of .dependency-cruiser.mjs; a new folder gets ' +
-        'its place there (and in docs/architecture.md) before it can be imported.',
+        'its place there (and in docs/development.md) before it can be imported.',
       from: { path: SRC },
       to: {
         path: SRC,
