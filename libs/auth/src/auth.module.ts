@@ -71,6 +71,7 @@ import { ExternalIssuers } from './tokens/external-issuers.js';
 import { KeyRing } from './tokens/key-ring.js';
 import { TokenService } from './tokens/token.service.js';
 import { AccountService } from './users/account.service.js';
+import { RegistrationService } from './users/registration.service.js';
 import { UserCache } from './users/user-cache.js';
 import { UserService } from './users/user.service.js';
 import { AuthEvents } from './events/auth-events.js';
@@ -168,6 +169,7 @@ export class AuthModule extends ConfigurableAuthModule {
       RevokedSessionRegistry,
       SessionService,
       AccountService,
+      RegistrationService,
       PasswordBackend,
       JwtBackend,
       JwtStrategy,

@@ -1,7 +1,7 @@
 import { Optional } from '@nestjs/common';
 import { Command, CommandRunner, InquirerService, Option } from 'nest-commander';
 import { AuthException, UsernameTakenException } from '../errors/auth.exception.js';
-import { parseRegistration } from '../http/registration.js';
+import { parseRegistration } from '../users/registration-input.js';
 import { PasswordPolicy } from '../passwords/password-policy.js';
 import { UserService } from '../users/user.service.js';
 import { oneLineReason } from './one-line-reason.js';

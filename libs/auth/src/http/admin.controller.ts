@@ -19,7 +19,7 @@ import { PermissionService, type GroupView } from '../permissions/permission.ser
 import { AccountService } from '../users/account.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserService } from '../users/user.service.js';
-import { bodyFields } from './registration.js';
+import { bodyFields } from '../common/body-fields.js';
 
 /**
  * What `GET <prefix>/admin/users/:id/permissions` answers: the user's direct grants, their groups and

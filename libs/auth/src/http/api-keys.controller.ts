@@ -22,7 +22,7 @@ import {
 import { AccountManagementGuard } from '../guards/account-management.guard.js';
 import { isPermissionCodename } from '../permissions/permission-codename.js';
 import { UserService } from '../users/user.service.js';
-import { bodyFields } from './registration.js';
+import { bodyFields } from '../common/body-fields.js';
 
 /** An API key as the routes show it: never the key or its digest, except `key` once at creation. */
 export interface ApiKeyView {

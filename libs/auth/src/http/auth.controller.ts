@@ -27,18 +27,14 @@ import type { AuthRequest } from '../http-request/auth-request.js';
 import type { TokenResponse } from '../tokens/token.service.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { PermissionService } from '../permissions/permission.service.js';
-import { PasswordPolicy } from '../passwords/password-policy.js';
 import { AccountService } from '../users/account.service.js';
+import { RegistrationService } from '../users/registration.service.js';
 import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
-import { inTransaction } from '../database/in-transaction.js';
 import { TooManyAttemptsException, ResourceNotFoundException } from '../errors/auth.exception.js';
-import { AuthEvents } from '../events/auth-events.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import { clientAddress } from '../throttle/client-address.js';
-import { LoginThrottle } from '../throttle/login-throttle.js';
-import { checkWithHook, parseRegistration, requireStringFields } from './registration.js';
+import { requireStringFields } from './required-string-fields.js';
 
 /** A session as `GET /auth/sessions` shows it. */
 export interface SessionView {
@@ -67,11 +63,8 @@ export class AuthController {
     protected readonly users: UserService<object>,
     protected readonly sessions: SessionService,
     protected readonly accounts: AccountService<object>,
-    protected readonly permissions: PermissionService,
+    protected readonly registration: RegistrationService<object>,
     @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
-    protected readonly passwordPolicy: PasswordPolicy,
-    protected readonly throttle: LoginThrottle,
-    protected readonly events: AuthEvents,
     protected readonly authenticator: RequestAuthenticator,
   ) {}
 
@@ -89,51 +82,18 @@ export class AuthController {
     @Req() request: AuthRequest,
     @Res({ passthrough: true }) response: unknown,
   ): Promise<Record<string, unknown>> {
-    // Counted first, so malformed bodies and weak passwords spend the budget too.
-    const address = clientAddress(request, this.options.trustProxy);
     try {
-      await this.throttle.beginRegistration(address);
+      const user = await this.registration.register(
+        body,
+        clientAddress(request, this.options.trustProxy),
+      );
+      return this.users.toPublic(user);
     } catch (error) {
       if (error instanceof TooManyAttemptsException) {
         this.authenticator.writeErrorHeaders(response, error);
       }
       throw error;
     }
-    const field = this.users.usernameField;
-    const column = this.users.repository.metadata.columns.find((c) => c.propertyName === field);
-    const input = parseRegistration(body, {
-      usernameField: field,
-      handleMaxLength: Number(column?.length) || 254,
-      acceptsEmail: this.users.hasColumn('email'),
-      extraFields: this.users.registrationFields,
-    });
-    await checkWithHook(this.options.registration.validate, input, field);
-    const fields: Record<string, unknown> = {
-      ...input.extra,
-      [field]: input.handle,
-      password: input.password,
-    };
-    if (input.email !== undefined) fields.email = input.email;
-    await this.passwordPolicy.assertValid(input.password, {
-      handle: this.users.normalizeHandle(input.handle),
-      email: field === 'email' ? this.users.normalizeHandle(input.handle) : input.email,
-    });
-    for (const group of this.options.defaultGroups) await this.permissions.ensureGroup(group);
-    // One commit: an outage half-way must not leave a user without their default groups.
-    const user = await inTransaction(this.users.repository.manager.dataSource, async (manager) => {
-      const created = await this.users.createUser(fields as { password: string }, manager);
-      for (const group of this.options.defaultGroups) {
-        await this.permissions.addToGroup(this.users.idOf(created), group, manager);
-      }
-      return created;
-    });
-    this.events.emit({
-      type: 'user.registered',
-      userId: this.users.idOf(user),
-      handle: this.users.normalizeHandle(input.handle),
-      address,
-    });
-    return this.users.toPublic(user);
   }
 
   /**

@@ -24,7 +24,7 @@ import type { AuthRequest } from '../http-request/auth-request.js';
 import { UserService } from '../users/user.service.js';
 import { unreadableBodyException } from './body-errors.module.js';
 import { startLoginSession } from './login-session.js';
-import { bodyFields } from './registration.js';
+import { bodyFields } from '../common/body-fields.js';
 
 function field(body: unknown, name: string): unknown {
   return typeof body === 'object' && body !== null

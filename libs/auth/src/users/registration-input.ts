@@ -1,22 +1,12 @@
 import type { RegistrationFieldValue, RegistrationValidator } from '../auth.options.js';
+import { bodyFields } from '../common/body-fields.js';
 import { ValidationFailedException, ValidationProblem } from '../errors/auth.exception.js';
-import { LIBRARY_USER_COLUMNS, type RegistrationFieldRule } from '../users/user-entity-contract.js';
+import { LIBRARY_USER_COLUMNS, type RegistrationFieldRule } from './user-entity-contract.js';
 
-/**
- * The fields of a request body that must be a JSON (or form) object.
- *
- * @throws ValidationFailedException for an array, a scalar or no body.
- */
-export function bodyFields(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ValidationFailedException([
-      { field: 'body', message: 'The body must be a JSON object.' },
-    ]);
-  }
-  return body as Record<string, unknown>;
-}
+// How a registration is read and checked, whoever sends it: `POST register` and `createsuperuser`
+// hold a handle and a password to the same rules, so this sits below both http/ and cli/.
 
-/** A registration body after validation. */
+/** A registration after validation. */
 export interface RegistrationInput {
   handle: string;
   password: string;
@@ -30,8 +20,9 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * Validates `POST register`: `{ <usernameField>: string, password: string, email?: string }` and
- * the columns of `extraFields` (others are ignored). Lists every problem at once.
+ * Validates a registration: `{ <usernameField>: string, password: string, email?: string }` and
+ * the columns of `extraFields` (others are ignored), as `POST register` receives it or
+ * `createsuperuser` assembles it. Lists every problem at once.
  *
  * @throws ValidationFailedException
  */
@@ -153,21 +144,4 @@ export async function checkWithHook(
   throw new ValidationFailedException(
     problems.map((problem) => ({ field: String(problem.field), message: String(problem.message) })),
   );
-}
-
-/**
- * Checks that a body is an object whose `names` are all non-empty strings, listing every missing one.
- *
- * @throws ValidationFailedException
- */
-export function requireStringFields<K extends string>(
-  body: unknown,
-  names: readonly K[],
-): Record<K, string> {
-  const fields = bodyFields(body);
-  const problems: ValidationProblem[] = names
-    .filter((name) => typeof fields[name] !== 'string' || (fields[name] as string).length === 0)
-    .map((name) => ({ field: name, message: `${name} must be a non-empty string.` }));
-  if (problems.length) throw new ValidationFailedException(problems);
-  return fields as Record<K, string>;
 }
