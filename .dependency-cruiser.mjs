@@ -119,15 +119,7 @@ export default {
       comment:
         'Backends are built on the stores, never the other way: what a store shares with a backend ' +
         '(a claim name, a type) lives in the store.',
-      from: {
-        path: STORES,
-        // TEMPORARY: ALL_PERMISSIONS_CLAIM and TokenUser live in backends/token-user.ts; remove
-        // these two once they move below backends/ (e.g. to permissions/).
-        pathNot: [
-          '^libs/auth/src/permissions/permissions-claim\\.ts$',
-          '^libs/auth/src/permissions/token-claims-permission\\.resolver\\.ts$',
-        ],
-      },
+      from: { path: STORES },
       to: { path: BACKENDS },
     },
     {
@@ -136,12 +128,7 @@ export default {
       comment:
         'Stores never see a request: whoever reads one (a strategy, a guard, a controller) passes ' +
         'them plain values.',
-      from: {
-        path: STORES,
-        // TEMPORARY: clientAddress reads the request but lives in throttle/; remove once it moves
-        // to http-request/.
-        pathNot: '^libs/auth/src/throttle/client-address\\.ts$',
-      },
+      from: { path: STORES },
       to: { path: HTTP_REQUEST },
     },
     {
@@ -159,12 +146,7 @@ export default {
       comment:
         'Backends never know about HTTP: a strategy reads the credential from the request and ' +
         'hands the backend plain values.',
-      from: {
-        path: BACKENDS,
-        // TEMPORARY: BrowserSessionBackend takes the SessionCookieValues type of
-        // http-request/session-cookies.ts; remove once the backend declares the tokens it takes.
-        pathNot: '^libs/auth/src/backends/browser-session\\.backend\\.ts$',
-      },
+      from: { path: BACKENDS },
       to: { path: HTTP_REQUEST },
     },
     {
@@ -189,19 +171,7 @@ export default {
       comment:
         'Decorators apply guards, so guards never import decorators: the metadata a decorator ' +
         'writes is described by a constant and a type below both.',
-      from: {
-        path: GUARDS,
-        // TEMPORARY: these guards take LoginRequiredOptions, PermissionRequirement and
-        // UserPassesTestRequirement (as types) from the decorators that write them; remove once
-        // those types move below guards/.
-        pathNot: [
-          '^libs/auth/src/guards/login-required\\.guard\\.ts$',
-          '^libs/auth/src/guards/permissions\\.guard\\.ts$',
-          '^libs/auth/src/guards/user-passes-test\\.guard\\.ts$',
-          '^libs/auth/src/guards/staff\\.guard\\.ts$',
-          '^libs/auth/src/guards/superuser\\.guard\\.ts$',
-        ],
-      },
+      from: { path: GUARDS },
       to: { path: DECORATORS },
     },
     {

@@ -104,7 +104,7 @@ export type {
 } from './events/auth-event.js';
 export { LoginThrottle } from './throttle/login-throttle.js';
 export type { LoginAttempt } from './throttle/login-throttle.js';
-export { clientAddress } from './throttle/client-address.js';
+export { clientAddress } from './http-request/client-address.js';
 export { ThrottleStore } from './throttle/throttle-store.js';
 export type { ThrottleCount } from './throttle/throttle-store.js';
 export { MemoryThrottleStore } from './throttle/memory-throttle-store.js';
@@ -116,7 +116,8 @@ export { AuthRedis } from './redis/auth-redis.js';
 export type { RedisClient } from './redis/redis-client.js';
 export { JwtBackend } from './backends/jwt.backend.js';
 export type { AccessTokenInfo } from './backends/jwt.backend.js';
-export { ALL_PERMISSIONS_CLAIM, PERMISSIONS_CLAIM, type TokenUser } from './backends/token-user.js';
+export { ALL_PERMISSIONS_CLAIM, PERMISSIONS_CLAIM } from './permissions/permissions-claim.js';
+export type { TokenUser } from './users/token-user.interface.js';
 export { TokenService, ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE } from './tokens/token.service.js';
 export { KeyRing } from './tokens/key-ring.js';
 export type { JsonWebKeySet } from './tokens/key-ring.js';
@@ -179,10 +180,10 @@ export { CurrentUser } from './decorators/current-user.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { LoginRequired } from './decorators/login-required.decorator.js';
-export type { LoginRequiredOptions } from './decorators/login-required.decorator.js';
+export type { LoginRequiredOptions } from './guards/login-required-options.js';
 
 export { Permissions } from './decorators/permissions.decorator.js';
-export type { PermissionRequirement } from './decorators/permissions.decorator.js';
+export type { PermissionRequirement } from './guards/permission-requirement.js';
 export { PermissionsGuard } from './guards/permissions.guard.js';
 export { StaffOnly } from './decorators/staff-only.decorator.js';
 export { StaffGuard } from './guards/staff.guard.js';
@@ -191,7 +192,7 @@ export type {
   UserPassesTestOptions,
   UserPassesTestRequirement,
   UserPredicate,
-} from './decorators/user-passes-test.decorator.js';
+} from './guards/user-passes-test.requirement.js';
 export { UserPassesTestGuard } from './guards/user-passes-test.guard.js';
 export { isStaff, isSuperuser } from './guards/user-predicates.js';
 export {

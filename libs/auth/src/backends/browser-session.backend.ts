@@ -5,12 +5,17 @@ import {
   InvalidTokenException,
 } from '../errors/auth.exception.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
-import type { SessionCookieValues } from '../http-request/session-cookies.js';
 import { IssuedTokens, SessionService } from '../sessions/session.service.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
 import { JwtBackend } from './jwt.backend.js';
+
+/** The tokens a browser's session cookies hold (either may be absent). */
+export interface BrowserSessionTokens {
+  access?: string;
+  refresh?: string;
+}
 
 /** What the cookie strategy says about a request it authenticated: put on `request.authInfo`. */
 export interface BrowserSessionInfo {
@@ -42,7 +47,7 @@ export class BrowserSessionBackend<TUser extends object = AuthUser> {
   async authenticate({
     access,
     refresh,
-  }: SessionCookieValues): Promise<[TUser, BrowserSessionInfo]> {
+  }: BrowserSessionTokens): Promise<[TUser, BrowserSessionInfo]> {
     if (access) {
       try {
         const [user, info] = await this.jwt.authenticateToken(access);
@@ -75,7 +80,7 @@ export class BrowserSessionBackend<TUser extends object = AuthUser> {
    * Ends the session the cookies belong to (identified by a verified access or refresh token), if
    * any. The caller clears the cookies.
    */
-  async endSession({ access, refresh }: SessionCookieValues): Promise<void> {
+  async endSession({ access, refresh }: BrowserSessionTokens): Promise<void> {
     let sessionId: string | undefined;
     if (access) {
       try {

@@ -2,38 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InvalidTokenException } from '../errors/auth.exception.js';
 import { isPermissionCodename } from '../permissions/permission-codename.js';
 import type { AccessTokenInfo } from './jwt.backend.js';
-
-/** The access-token claim that carries the user's effective permissions (`jwt.permissionsClaim`). */
-export const PERMISSIONS_CLAIM = 'perms';
-
-/** The whole `perms` claim of a superuser: every permission. Never a codename (codenames have dots). */
-export const ALL_PERMISSIONS_CLAIM = '*';
-
-/**
- * The user on the request of a resource server (`mode: 'resource-server'`), built from a verified
- * access token alone: no database holds it here.
- *
- * @example
- * ```ts
- * @Get('me')
- * me(@CurrentUser() user: TokenUser) { return { id: user.id, permissions: user.permissions }; }
- * ```
- */
-export interface TokenUser {
-  /** The token's `sub`: the user's id at the issuer, as a string. */
-  readonly id: string;
-  /** Always true: the issuer signs tokens for active users only. */
-  readonly isActive: true;
-  /** True when the token's `perms` claim is `['*']`, the issuer's superuser. */
-  readonly isSuperuser: boolean;
-  /**
-   * The codenames of the token's `perms` claim (`[]` when the issuer does not send it, so every
-   * `@Permissions()` route answers 403). `['*']` for a superuser.
-   */
-  readonly permissions: readonly string[];
-  /** The session at the issuer the token belongs to (its `sid`). */
-  readonly sessionId: string;
-}
+import { ALL_PERMISSIONS_CLAIM, PERMISSIONS_CLAIM } from '../permissions/permissions-claim.js';
+import type { TokenUser } from '../users/token-user.interface.js';
 
 /**
  * Builds the {@link TokenUser} of a verified access token's claims. Registered only on a resource

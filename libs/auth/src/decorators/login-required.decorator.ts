@@ -1,16 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { LOGIN_REQUIRED_KEY } from '../auth.constants.js';
 import { LoginRequiredGuard } from '../guards/login-required.guard.js';
-
-/** Options of {@link LoginRequired}. */
-export interface LoginRequiredOptions {
-  /**
-   * Treats the route as an HTML page: an anonymous caller gets a 302 to this login URL with
-   * `?next=<the requested path>` instead of a 401. `true` uses the module's `loginUrl`.
-   * @default undefined (API answer: 401 with `WWW-Authenticate`)
-   */
-  redirectTo?: string | true;
-}
+import type { LoginRequiredOptions } from '../guards/login-required-options.js';
 
 /**
  * Requires a logged-in user on a route or controller (applies `LoginRequiredGuard`). With `redirectTo`,

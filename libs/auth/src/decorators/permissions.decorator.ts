@@ -1,13 +1,8 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { PERMISSIONS_KEY } from '../auth.constants.js';
+import type { PermissionRequirement } from '../guards/permission-requirement.js';
 import { PermissionsGuard } from '../guards/permissions.guard.js';
 import { isPermissionCodename } from '../permissions/permission-codename.js';
-
-/** What `@Permissions` stores: all of the codenames, or any one of them. */
-export interface PermissionRequirement {
-  mode: 'all' | 'any';
-  codenames: string[];
-}
 
 function requirement(mode: 'all' | 'any', codenames: string[]): PermissionRequirement {
   if (codenames.length === 0) {

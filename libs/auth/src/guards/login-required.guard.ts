@@ -10,7 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY, LOGIN_REQUIRED_KEY, OPTIONAL_AUTH_KEY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import type { LoginRequiredOptions } from '../decorators/login-required.decorator.js';
+import type { LoginRequiredOptions } from './login-required-options.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import {
   AuthException,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { API_KEY_STRATEGY, PERMISSIONS_KEY } from '../auth.constants.js';
-import type { PermissionRequirement } from '../decorators/permissions.decorator.js';
+import type { PermissionRequirement } from './permission-requirement.js';
 import { InsufficientPermissionsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { UserPassesTestRequirement } from '../decorators/user-passes-test.decorator.js';
+import type { UserPassesTestRequirement } from './user-passes-test.requirement.js';
 import { UserPassesTestGuard } from './user-passes-test.guard.js';
 import { isSuperuser } from './user-predicates.js';
 

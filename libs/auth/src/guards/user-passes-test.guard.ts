@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { API_KEY_STRATEGY, USER_PASSES_TEST_KEY } from '../auth.constants.js';
-import type { UserPassesTestRequirement } from '../decorators/user-passes-test.decorator.js';
+import type { UserPassesTestRequirement } from './user-passes-test.requirement.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import {
   ApiKeyRefusedException,

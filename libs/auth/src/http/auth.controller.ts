@@ -33,7 +33,7 @@ import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
 import { TooManyAttemptsException, ResourceNotFoundException } from '../errors/auth.exception.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
-import { clientAddress } from '../throttle/client-address.js';
+import { clientAddress } from '../http-request/client-address.js';
 import { requireStringFields } from './required-string-fields.js';
 
 /** A session as `GET /auth/sessions` shows it. */

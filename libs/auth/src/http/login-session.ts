@@ -1,6 +1,6 @@
 import type { IssuedTokens, SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import { clientAddress } from '../throttle/client-address.js';
+import { clientAddress } from '../http-request/client-address.js';
 import type { UserService } from '../users/user.service.js';
 
 /** Records a successful login and starts its session, noting the client's user agent and address. */

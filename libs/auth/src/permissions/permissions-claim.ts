@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
-import { ALL_PERMISSIONS_CLAIM } from '../backends/token-user.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
 import { ALL_PERMISSIONS, PermissionResolver } from './permission-resolver.js';
+
+/** The access-token claim that carries the user's effective permissions (`jwt.permissionsClaim`). */
+export const PERMISSIONS_CLAIM = 'perms';
+
+/** The whole `perms` claim of a superuser: every permission. Never a codename (codenames have dots). */
+export const ALL_PERMISSIONS_CLAIM = '*';
 
 /**
  * The `perms` claim of a new access token on the issuer (`jwt.permissionsClaim`): the user's

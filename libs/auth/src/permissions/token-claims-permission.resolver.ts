@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { TokenUser } from '../backends/token-user.js';
+import type { TokenUser } from '../users/token-user.interface.js';
 import { ALL_PERMISSIONS, PermissionResolver, type PermissionSet } from './permission-resolver.js';
 
 const NONE: ReadonlySet<string> = new Set();

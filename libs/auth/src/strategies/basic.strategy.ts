@@ -8,7 +8,7 @@ import { PasswordBackend } from '../backends/password.backend.js';
 import { InvalidCredentialsException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
 import { readAuthorization } from '../http-request/authorization-header.js';
-import { clientAddress } from '../throttle/client-address.js';
+import { clientAddress } from '../http-request/client-address.js';
 import { decodeBasicCredentials } from './basic-credentials.js';
 import type { CredentialStrategy } from './credential-strategy.interface.js';
 import { answerPassport, type PassportActions } from './passport-protocol.js';

@@ -7,7 +7,7 @@ import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { PasswordBackend } from '../backends/password.backend.js';
 import { ValidationFailedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
-import { clientAddress } from '../throttle/client-address.js';
+import { clientAddress } from '../http-request/client-address.js';
 import type { CredentialStrategy } from './credential-strategy.interface.js';
 import { answerPassport, type PassportActions } from './passport-protocol.js';
 import { passportName } from './passport-name.js';

@@ -7,7 +7,7 @@ import {
   TooManyAttemptsException,
 } from '../errors/auth.exception.js';
 import { AuthEvents } from '../events/auth-events.js';
-import { addressThrottleKey } from './client-address.js';
+import { addressThrottleKey } from './address-throttle-key.js';
 import { ThrottleStore } from './throttle-store.js';
 
 /** What {@link LoginThrottle.beginLogin} counted, to settle once the outcome is known. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AuthRequest } from '../http-request/auth-request.js';
+import type { AuthRequest } from './auth-request.js';
 
 /** The socket parts of an Express or Fastify request. */
 interface RequestWithSocket extends AuthRequest {
@@ -41,29 +41,9 @@ export function normalizeAddress(address: string): string {
   return mapped ? mapped[1] : lower;
 }
 
-/**
- * The key an address is counted under: an IPv4 address itself, an IPv6 address its /64 network,
- * because one subscriber usually holds a whole /64 and could otherwise rotate through it.
- */
-export function addressThrottleKey(address: string): string {
-  if (isIP(address) !== 6) return address;
-  return `${expandIpv6(address).slice(0, 4).join(':')}::/64`;
-}
-
 function stripPort(entry: string): string {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
   if (bracketed) return bracketed[1];
   const ipv4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(entry);
   return ipv4WithPort ? ipv4WithPort[1] : entry;
-}
-
-function expandIpv6(address: string): string[] {
-  const [head, tail] = address.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups =
-    tail === undefined
-      ? left
-      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
-  return groups.map((group) => group.replace(/^0+(?=.)/, ''));
 }
