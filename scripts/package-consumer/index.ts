@@ -2,16 +2,23 @@
 // It uses every entry point, and neither ioredis nor its types are installed beside it.
 import 'reflect-metadata';
 import 'portcullis/augment';
-import { Controller, Get, Module, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AbstractUser,
   AuthGuard,
   AuthModule,
   CurrentUser,
+  InvalidTokenException,
   RedisThrottleStore,
+  UserPassesTest,
+  type AuthenticatedRequest,
+  type AuthRequest,
+  type CredentialStrategy,
   type RedisClient,
   type RequestUser,
+  type StrategyVerdict,
 } from 'portcullis';
 import { AUTH_COMMANDS, CreateSuperuserCommand } from 'portcullis/cli';
 import {
@@ -31,6 +38,21 @@ declare module 'portcullis' {
   interface PortcullisUserRegistry {
     user: Account;
   }
+  interface PortcullisAuthInfoRegistry {
+    'device-token': { strategy: 'device-token'; device: string };
+  }
+}
+
+/** An app's own strategy in the chain: sync for "not mine", async once it looks the device up. */
+@Injectable()
+export class DeviceTokenStrategy implements CredentialStrategy {
+  readonly strategyName = 'device-token';
+
+  authenticateRequest(request: AuthRequest): Promise<StrategyVerdict> | undefined {
+    const device = request.headers['x-device-token'];
+    if (typeof device !== 'string') return undefined;
+    return Promise.reject(new InvalidTokenException('Unknown device.'));
+  }
 }
 
 @UseGuards(AuthGuard)
@@ -47,6 +69,26 @@ export class MeController {
   email(@Req() request: Express.Request): string | undefined {
     return request.user?.email;
   }
+
+  @Get('how')
+  how(@Req() request: AuthenticatedRequest): string {
+    const info = request.authInfo;
+    if (info.strategy === 'api-key') return info.scopes.join(' ');
+    if (info.strategy === 'device-token') return info.device;
+    return info.strategy;
+  }
+
+  @Get('passport')
+  @UseGuards(PassportAuthGuard('portcullis-jwt'))
+  passport(): string {
+    return 'decided by passport-jwt through Portcullis';
+  }
+
+  @Get('editors')
+  @UserPassesTest((account: Account) => account.email.endsWith('@editors.example'))
+  editors(): string {
+    return 'editors only';
+  }
 }
 
 const migrations: MigrationClass[] = portcullisMigrations({ includeUserTable: false });
@@ -60,9 +102,19 @@ const migrations: MigrationClass[] = portcullisMigrations({ includeUserTable: fa
       migrations,
       migrationsRun: true,
     }),
-    AuthModule.forRoot({ userEntity: Account, usernameField: 'email', routes: true }),
+    AuthModule.forRoot({
+      userEntity: Account,
+      usernameField: 'email',
+      routes: true,
+      strategies: ['jwt', DeviceTokenStrategy, 'api-key'],
+      jwt: {
+        fromRequest: (request: { headers: { authorization?: string } }) =>
+          request.headers.authorization?.slice(7) ?? null,
+      },
+    }),
   ],
   controllers: [MeController],
+  providers: [DeviceTokenStrategy],
 })
 export class AppModule {}
 
