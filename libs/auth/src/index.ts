@@ -137,7 +137,10 @@ export { SessionService } from './sessions/session.service.js';
 export type { IssuedTokens, SessionClient, SessionEndReason } from './sessions/session.service.js';
 export { RevokedSessionRegistry } from './sessions/revoked-session.registry.js';
 export { BrowserSessionBackend } from './backends/browser-session.backend.js';
-export type { BrowserSessionInfo } from './backends/browser-session.backend.js';
+export type {
+  BrowserSessionInfo,
+  BrowserSessionTokens,
+} from './backends/browser-session.backend.js';
 export { SessionCookies } from './http-request/session-cookies.js';
 export type { SessionCookiePair, SessionCookieValues } from './http-request/session-cookies.js';
 export { SameOriginCheck } from './http-request/same-origin-check.js';

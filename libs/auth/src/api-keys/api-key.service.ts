@@ -9,7 +9,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, MoreThanOrEqual, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedApiKeyOptions } from '../options/api-key-options.resolver.js';
+import type { ResolvedSessionOptions } from '../options/session-options.resolver.js';
+import type { ResolvedStructuralOptions } from '../options/structural-options.resolver.js';
 import {
   AuthServiceUnavailableException,
   InvalidTokenException,
@@ -71,7 +73,10 @@ export class ApiKeyService<TUser extends object = AuthUser>
 
   constructor(
     dataSource: DataSource,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedApiKeyOptions &
+      ResolvedSessionOptions &
+      Pick<ResolvedStructuralOptions, 'strategies'>,
     private readonly users: UserService<TUser>,
     private readonly userCache: UserCache<TUser>,
     private readonly bus: InvalidationBus,

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { MaybeAsync } from '../common/maybe-async.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import { InvalidTokenException, TokenRevokedException } from '../errors/auth.exception.js';
 import { RevokedSessionRegistry } from '../sessions/revoked-session.registry.js';
 import { ExternalIssuers } from '../tokens/external-issuers.js';
@@ -43,7 +44,7 @@ export class JwtBackend<TUser extends object = AuthUser> {
    * `tokenUsers` (registered there only) builds the user from the claims instead.
    */
   constructor(
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedJwtOptions,
     @Optional() private readonly users: UserService<TUser>,
     private readonly tokens: TokenService,
     @Optional() private readonly revoked: RevokedSessionRegistry,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedEventOptions } from '../options/event-options.resolver.js';
 import type { AuthEvent, AuthEventListener } from './auth-event.js';
 
 /** An event as emitted, before the time is stamped on it. */
@@ -33,7 +33,7 @@ export class AuthEvents {
   private readonly logger = new Logger('Portcullis');
   private readonly listeners = new Set<AuthEventListener>();
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions) {
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedEventOptions) {
     if (options.onAuthEvent) this.listeners.add(options.onAuthEvent);
   }
 

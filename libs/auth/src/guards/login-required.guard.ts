@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC_KEY, LOGIN_REQUIRED_KEY, OPTIONAL_AUTH_KEY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
 import type { LoginRequiredOptions } from './login-required-options.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
 import {
@@ -69,7 +69,7 @@ export class LoginRequiredGuard implements CanActivate {
   constructor(
     protected readonly reflector: Reflector,
     protected readonly authenticator: RequestAuthenticator,
-    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedBrowserOptions,
   ) {}
 
   /**

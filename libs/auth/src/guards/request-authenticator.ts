@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
 import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import { andThen, firstAnswer, settle, type MaybeAsync } from '../common/maybe-async.js';
@@ -37,7 +37,7 @@ export class RequestAuthenticator {
   constructor(
     private readonly registry: StrategyRegistry,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedBrowserOptions,
   ) {}
 
   /** The `strategies` option's chain. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit, Optional, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedStructuralOptions } from '../options/structural-options.resolver.js';
 import { AuthConfigurationError } from '../errors/auth.exception.js';
 import { ApiKeyStrategy } from '../strategies/api-key.strategy.js';
 import { BasicStrategy } from '../strategies/basic.strategy.js';
@@ -27,7 +27,8 @@ export class StrategyRegistry implements OnModuleInit {
   /** All but `jwt` read a user table, so a resource server (no database) registers only `jwt`. */
   constructor(
     private readonly moduleRef: ModuleRef,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: Pick<ResolvedStructuralOptions, 'strategies'>,
     jwt: JwtStrategy,
     @Optional() basic?: BasicStrategy,
     @Optional() password?: PasswordStrategy,

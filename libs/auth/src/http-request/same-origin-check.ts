@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
 import { CsrfFailedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from './auth-request.js';
 
@@ -31,7 +32,10 @@ function originOf(value: string): string | undefined {
  */
 @Injectable()
 export class SameOriginCheck {
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
+  ) {}
 
   /**
    * Refuses a state-changing request that does not come from this site: its `Origin` (else its

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { parse, serialize, type SerializeOptions } from 'cookie';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedSessionOptions } from '../options/session-options.resolver.js';
 import type { AuthRequest } from './auth-request.js';
 
 /** The session cookies a request carries (either may be absent). */
@@ -30,7 +31,10 @@ export class SessionCookies {
   /** Cookie holding the refresh token. */
   readonly refreshCookie: string;
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {
+  constructor(
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedBrowserOptions & ResolvedSessionOptions,
+  ) {
     this.accessCookie = `${options.browserSessions.cookiePrefix}_access`;
     this.refreshCookie = `${options.browserSessions.cookiePrefix}_refresh`;
   }

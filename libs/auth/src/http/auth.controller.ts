@@ -26,7 +26,7 @@ import { SessionService } from '../sessions/session.service.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
 import type { TokenResponse } from '../tokens/token.service.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
 import { AccountService } from '../users/account.service.js';
 import { RegistrationService } from '../users/registration.service.js';
 import { UserService } from '../users/user.service.js';
@@ -64,7 +64,7 @@ export class AuthController {
     protected readonly sessions: SessionService,
     protected readonly accounts: AccountService<object>,
     protected readonly registration: RegistrationService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedThrottleOptions,
     protected readonly authenticator: RequestAuthenticator,
   ) {}
 

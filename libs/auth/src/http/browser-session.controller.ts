@@ -11,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { PASSWORD_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
 import { Public } from '../decorators/public.decorator.js';
 import { RequestAuthenticator } from '../guards/request-authenticator.js';
 import type { CredentialStrategy } from '../strategies/credential-strategy.interface.js';
@@ -49,7 +50,8 @@ export class BrowserSessionController {
     protected readonly sessions: SessionService,
     protected readonly users: UserService<object>,
     protected readonly authenticator: RequestAuthenticator,
-    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    protected readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
   ) {}
 
   /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedPasswordOptions } from '../options/password-options.resolver.js';
 import { ValidationFailedException } from '../errors/auth.exception.js';
 
 /**
@@ -17,7 +17,7 @@ export class PasswordHasher implements OnModuleInit {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedPasswordOptions) {}
 
   /** Prepares the dummy hash at boot so the first unknown-user login costs what later ones do. */
   async onModuleInit(): Promise<void> {

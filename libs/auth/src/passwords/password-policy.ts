@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedPasswordOptions } from '../options/password-options.resolver.js';
+import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import { InvalidPasswordException, type PasswordProblem } from '../errors/auth.exception.js';
 import type { PasswordUserContext, PasswordValidator } from './password-validator.interface.js';
 
@@ -15,7 +16,10 @@ import type { PasswordUserContext, PasswordValidator } from './password-validato
  */
 @Injectable()
 export class PasswordPolicy {
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {}
+  constructor(
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedPasswordOptions & ResolvedUserOptions,
+  ) {}
 
   /** The configured validators, in order. */
   get validators(): readonly PasswordValidator[] {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserService } from '../users/user.service.js';
 import { ALL_PERMISSIONS, PermissionResolver, PermissionSet } from './permission-resolver.js';
@@ -21,7 +21,7 @@ export class DefaultPermissionResolver extends PermissionResolver {
   constructor(
     private readonly grants: PermissionService,
     private readonly users: UserService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedUserOptions,
   ) {
     super();
     const { max, ttl } = options.userCache;

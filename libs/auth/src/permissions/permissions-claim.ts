@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
@@ -20,7 +20,7 @@ export const ALL_PERMISSIONS_CLAIM = '*';
 @Injectable()
 export class PermissionsClaim {
   constructor(
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedJwtOptions,
     private readonly users: UserService<object>,
     private readonly cache: UserCache<object>,
     private readonly resolver: PermissionResolver,

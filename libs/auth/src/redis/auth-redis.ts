@@ -4,7 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { RedisOptions } from 'ioredis';
 import type { RedisClient as Redis } from './redis-client.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedRedisOptions } from '../options/redis-options.resolver.js';
 import type { RedisConnectionOptions } from '../auth.options.js';
 import { AuthConfigurationError } from '../errors/auth.exception.js';
 
@@ -34,7 +34,7 @@ export class AuthRedis implements OnModuleInit, OnApplicationShutdown {
   private readonly owned: boolean;
   private readonly logger = new Logger('Portcullis');
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions) {
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedRedisOptions) {
     const redis = options.redis;
     this.owned = redis !== undefined && !isClient(redis);
     this.client = redis === undefined || isClient(redis) ? redis : connect(redis);

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { DataSource, MoreThanOrEqual, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
+import type { ResolvedSessionOptions } from '../options/session-options.resolver.js';
 import { AuthServiceUnavailableException } from '../errors/auth.exception.js';
 import { AuthSession } from './auth-session.entity.js';
 import { InvalidationBus } from '../redis/invalidation-bus.js';
@@ -53,7 +54,8 @@ export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplica
 
   constructor(
     dataSource: DataSource,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedSessionOptions & ResolvedJwtOptions,
     private readonly bus: InvalidationBus,
   ) {
     this.sessions = dataSource.getRepository(AuthSession);

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { API_KEY_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
 import { ApiKeyInfo, ApiKeyService } from '../api-keys/api-key.service.js';
 import type { MaybeAsync } from '../common/maybe-async.js';
 import {
@@ -43,7 +43,7 @@ export class ApiKeyStrategy
 
   constructor(
     private readonly keys: ApiKeyService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedBrowserOptions,
   ) {
     super();
     this.keyPrefix = `${keys.format.prefix}_`;

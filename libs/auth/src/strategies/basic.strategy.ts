@@ -3,7 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { BASIC_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
 import { PasswordBackend } from '../backends/password.backend.js';
 import { InvalidCredentialsException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
@@ -35,7 +36,8 @@ export class BasicStrategy
 
   constructor(
     private readonly backend: PasswordBackend<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
   ) {
     super();
   }

@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import { COOKIE_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
 import { AuthException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
 import {
@@ -32,7 +32,7 @@ export class CookieStrategy
     private readonly backend: BrowserSessionBackend<object>,
     private readonly cookies: SessionCookies,
     private readonly sameOrigin: SameOriginCheck,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedBrowserOptions,
   ) {
     super();
   }

@@ -4,7 +4,8 @@ import { ExtractJwt, Strategy, type SecretOrKeyProvider } from 'passport-jwt';
 import { JWT_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { JwtFromRequest } from '../auth.options.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import type { AccessTokenInfo } from '../backends/jwt.backend.js';
 import { JwtBackend } from '../backends/jwt.backend.js';
 import { andThen, type MaybeAsync } from '../common/maybe-async.js';
@@ -54,7 +55,7 @@ export class JwtStrategy
 
   constructor(
     private readonly backend: JwtBackend<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedJwtOptions & ResolvedBrowserOptions,
   ) {
     super({
       jwtFromRequest: options.jwt.fromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),

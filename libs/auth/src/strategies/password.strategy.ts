@@ -3,7 +3,9 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
 import { PASSWORD_STRATEGY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
+import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import { PasswordBackend } from '../backends/password.backend.js';
 import { ValidationFailedException } from '../errors/auth.exception.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
@@ -37,7 +39,10 @@ export class PasswordStrategy
   private readonly usernameField: string;
 
   constructor(
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedBrowserOptions &
+      ResolvedThrottleOptions &
+      ResolvedUserOptions,
     private readonly backend: PasswordBackend<object>,
   ) {
     super({

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions, ResolvedThrottleLimit } from '../auth.resolved-options.js';
+import type { ResolvedThrottleLimit } from '../auth.resolved-options.js';
+import type { ResolvedThrottleOptions } from '../options/throttle-options.resolver.js';
 import {
   AuthServiceUnavailableException,
   TooManyAttemptsException,
@@ -40,7 +41,7 @@ export class LoginThrottle {
   constructor(
     private readonly store: ThrottleStore,
     private readonly events: AuthEvents,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedThrottleOptions,
   ) {}
 
   /**

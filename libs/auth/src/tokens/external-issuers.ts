@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions, ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import type { ResolvedExternalIssuer } from '../auth.resolved-options.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import {
   AuthServiceUnavailableException,
   InvalidTokenException,
@@ -44,7 +45,7 @@ function plausibleLifetime(payload: JWTPayload, longest: number, leeway: number)
 export class ExternalIssuers {
   private readonly byIssuer = new Map<string, { config: ResolvedExternalIssuer; keys: KeySet }>();
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedJwtOptions) {
     for (const config of options.externalIssuers) {
       const keys = createRemoteJWKSet(config.jwksUrl, {
         cooldownDuration: 30_000,

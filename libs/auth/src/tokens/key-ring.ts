@@ -3,7 +3,7 @@ import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import { LRUCache } from 'lru-cache';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import { InvalidTokenException, TokenExpiredException } from '../errors/auth.exception.js';
 import type { ResolvedJwtKey } from './jwt-keys.js';
 import { ACCESS_TOKEN_TYPE, accessTokenTimesAreSound } from './token-types.js';
@@ -89,7 +89,7 @@ export class KeyRing {
   /** The key that signs new tokens. */
   readonly signingKey: ResolvedJwtKey;
 
-  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions) {
+  constructor(@Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedJwtOptions) {
     const { keys, signingKey, issuer, audience, leeway } = options.jwt;
     for (const key of keys) {
       this.verifiers.set(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import { inTransaction } from '../database/in-transaction.js';
 import { AuthEvents } from '../events/auth-events.js';
 import { PasswordPolicy } from '../passwords/password-policy.js';
@@ -22,7 +22,7 @@ export class RegistrationService<TUser extends object = AuthUser> {
     private readonly passwordPolicy: PasswordPolicy,
     private readonly throttle: LoginThrottle,
     private readonly events: AuthEvents,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedUserOptions,
   ) {}
 
   /**

@@ -9,7 +9,7 @@ import type {
 import { DataSource } from 'typeorm';
 import { AUTH_USER_ENTITY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
+import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { UserId, UserService } from './user.service.js';
 import { InvalidationBus } from '../redis/invalidation-bus.js';
@@ -32,7 +32,7 @@ export class UserCache<
   constructor(
     @Inject(DataSource) dataSource: DataSourceType,
     @Inject(AUTH_USER_ENTITY) private readonly userEntity: Type<TUser>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedAuthOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedUserOptions,
     private readonly users: UserService<TUser>,
     private readonly bus: InvalidationBus,
   ) {
