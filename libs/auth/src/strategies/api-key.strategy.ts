@@ -76,7 +76,7 @@ export class ApiKeyStrategy
 
   /** Passport's entry point: {@link ApiKeyStrategy.authenticateRequest}, reported to Passport. */
   override authenticate(request: AuthRequest): void {
-    answerPassport(this as unknown as this & PassportActions, request, this.realm);
+    answerPassport(this as unknown as this & PassportActions, request, this.realm, true);
   }
 
   /** This strategy's `WWW-Authenticate` challenge (RFC 6750 Bearer). */

@@ -79,8 +79,11 @@ export class JwtStrategy
       if (isMalformedBearer(authorization)) throw new InvalidRequestException();
       return undefined;
     }
-    // No dot, no JWS (an API key, say): not mine, unless it is no b64token at all.
-    const claims = token.indexOf('.') === -1 ? undefined : this.backend.verifyIfJws(token);
+    // No dot, no JWS (an API key, say): not mine. A malformed value without a dot is refused by the
+    // guard once no strategy claims it (and by answerPassport on Passport's path), so the usual API
+    // key request is not scanned here.
+    if (token.indexOf('.') === -1) return undefined;
+    const claims = this.backend.verifyIfJws(token);
     if (claims === undefined) {
       if (!isB64Token(token)) throw new InvalidRequestException();
       return undefined;
@@ -98,7 +101,7 @@ export class JwtStrategy
 
   /** Passport's entry point: {@link JwtStrategy.authenticateRequest}, reported to Passport. */
   override authenticate(request: AuthRequest): void {
-    answerPassport(this as unknown as this & PassportActions, request, this.realm);
+    answerPassport(this as unknown as this & PassportActions, request, this.realm, true);
   }
 
   /** This strategy's `WWW-Authenticate` challenge (RFC 6750 Bearer). */

@@ -1,6 +1,11 @@
 import { settle, type MaybeAsync } from '../common/maybe-async.js';
 import { AuthErrorCode } from '../errors/auth-error-code.js';
-import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
+import {
+  AuthException,
+  InvalidRequestException,
+  TooManyAttemptsException,
+} from '../errors/auth.exception.js';
+import { isMalformedBearer } from '../http-request/authorization-header.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
 import {
@@ -30,14 +35,10 @@ export function answerPassport(
   attempt: CredentialStrategy & PassportActions,
   request: AuthRequest,
   realm: string,
+  readsBearer = false,
 ): void {
-  void settle(
-    authenticateWith,
-    { attempt, realm, response: responseOf(request) },
-    request,
-    succeed,
-    fail,
-  );
+  const report = { attempt, realm, response: responseOf(request), request, readsBearer };
+  void settle(authenticateWith, report, request, succeed, fail);
 }
 
 /** What reporting one request to Passport needs. */
@@ -45,6 +46,9 @@ interface PassportReport {
   attempt: CredentialStrategy & PassportActions;
   realm: string;
   response: unknown;
+  request: AuthRequest;
+  /** The strategy reads `Authorization: Bearer`, so a malformed one is its 400 (RFC 6750 3.1). */
+  readsBearer: boolean;
 }
 
 function authenticateWith(
@@ -57,6 +61,11 @@ function authenticateWith(
 function succeed(verdict: StrategyVerdict | undefined, report: PassportReport): void {
   const { attempt, realm, response } = report;
   if (verdict === undefined) {
+    // Portcullis' guard answers a malformed Bearer value no strategy claimed with a 400; so does this.
+    if (report.readsBearer && isMalformedBearer(report.request.headers.authorization)) {
+      fail(new InvalidRequestException(), report);
+      return;
+    }
     const challenge = attempt.challenge?.(realm);
     if (challenge !== undefined) setResponseHeader(response, 'WWW-Authenticate', challenge);
     attempt.fail(challenge, 401);
