@@ -181,8 +181,8 @@ describe.each(ADAPTERS)(
       ['a token after a tab', (c) => ({ authorization: `Bearer\t${c.token}` })],
       ['Bearer alone', () => ({ authorization: 'Bearer' })],
       ['characters outside b64token', () => ({ authorization: 'Bearer a.b.c!' })],
-    ['a dotless value outside b64token', () => ({ authorization: 'Bearer abc!' })],
-    ['two dotless tokens', () => ({ authorization: 'Bearer abc def' })],
+      ['a dotless value outside b64token', () => ({ authorization: 'Bearer abc!' })],
+      ['two dotless tokens', () => ({ authorization: 'Bearer abc def' })],
     ];
     const keyCases: Case[] = [
       ['a good key', (c) => ({ authorization: `Bearer ${c.key}` })],
