@@ -75,7 +75,7 @@ export class ApiKeyService<TUser extends object = AuthUser>
     dataSource: DataSource,
     @Inject(AUTH_RESOLVED_OPTIONS)
     private readonly options: ResolvedApiKeyOptions &
-      ResolvedSessionOptions &
+      Pick<ResolvedSessionOptions, 'revocationSyncInterval'> &
       Pick<ResolvedStructuralOptions, 'strategies'>,
     private readonly users: UserService<TUser>,
     private readonly userCache: UserCache<TUser>,

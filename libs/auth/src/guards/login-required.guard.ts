@@ -69,7 +69,8 @@ export class LoginRequiredGuard implements CanActivate {
   constructor(
     protected readonly reflector: Reflector,
     protected readonly authenticator: RequestAuthenticator,
-    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedBrowserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    protected readonly options: Pick<ResolvedBrowserOptions, 'loginUrl' | 'htmlNegotiation'>,
   ) {}
 
   /**

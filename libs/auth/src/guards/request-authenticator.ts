@@ -37,7 +37,7 @@ export class RequestAuthenticator {
   constructor(
     private readonly registry: StrategyRegistry,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedBrowserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedBrowserOptions, 'realm'>,
   ) {}
 
   /** The `strategies` option's chain. */

@@ -34,7 +34,8 @@ function originOf(value: string): string | undefined {
 export class SameOriginCheck {
   constructor(
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
+    private readonly options: Pick<ResolvedBrowserOptions, 'browserSessions'> &
+      Pick<ResolvedThrottleOptions, 'trustProxy'>,
   ) {}
 
   /**

@@ -33,7 +33,8 @@ export class SessionCookies {
 
   constructor(
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedBrowserOptions & ResolvedSessionOptions,
+    private readonly options: Pick<ResolvedBrowserOptions, 'browserSessions'> &
+      Pick<ResolvedSessionOptions, 'jwt'>,
   ) {
     this.accessCookie = `${options.browserSessions.cookiePrefix}_access`;
     this.refreshCookie = `${options.browserSessions.cookiePrefix}_refresh`;

@@ -64,7 +64,8 @@ export class AuthController {
     protected readonly sessions: SessionService,
     protected readonly accounts: AccountService<object>,
     protected readonly registration: RegistrationService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) protected readonly options: ResolvedThrottleOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    protected readonly options: Pick<ResolvedThrottleOptions, 'trustProxy'>,
     protected readonly authenticator: RequestAuthenticator,
   ) {}
 

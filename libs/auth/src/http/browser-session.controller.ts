@@ -51,7 +51,8 @@ export class BrowserSessionController {
     protected readonly users: UserService<object>,
     protected readonly authenticator: RequestAuthenticator,
     @Inject(AUTH_RESOLVED_OPTIONS)
-    protected readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
+    protected readonly options: Pick<ResolvedBrowserOptions, 'loginUrl'> &
+      Pick<ResolvedThrottleOptions, 'trustProxy'>,
   ) {}
 
   /**

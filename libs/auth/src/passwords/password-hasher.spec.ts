@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import * as argon2 from 'argon2';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { ValidationFailedException } from '../errors/auth.exception.js';
+import type { ResolvedPasswordOptions } from '../options/password-options.resolver.js';
 import { PasswordHasher } from './password-hasher.js';
 
 const options = {
   passwordHashing: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
   passwordHashingConcurrency: 3,
   maxPasswordBytes: 1024,
-} as ResolvedAuthOptions;
+} as ResolvedPasswordOptions;
 
 const hasher = new PasswordHasher(options);
 

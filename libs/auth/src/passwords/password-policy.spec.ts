@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedAuthOptions } from '../auth.resolved-options.js';
 import { InvalidPasswordException } from '../errors/auth.exception.js';
 import { defaultPasswordValidators } from './default-password-validators.js';
 import { PasswordPolicy } from './password-policy.js';
 import type { PasswordValidator } from './password-validator.interface.js';
 
 function policy(passwordValidators: PasswordValidator[], usernameField = 'username') {
-  return new PasswordPolicy({ passwordValidators, usernameField } as ResolvedAuthOptions);
+  return new PasswordPolicy({ passwordValidators, usernameField });
 }
 
 describe('PasswordPolicy', () => {

@@ -18,7 +18,8 @@ import type { PasswordUserContext, PasswordValidator } from './password-validato
 export class PasswordPolicy {
   constructor(
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedPasswordOptions & ResolvedUserOptions,
+    private readonly options: Pick<ResolvedPasswordOptions, 'passwordValidators'> &
+      Pick<ResolvedUserOptions, 'usernameField'>,
   ) {}
 
   /** The configured validators, in order. */

@@ -21,7 +21,7 @@ export class DefaultPermissionResolver extends PermissionResolver {
   constructor(
     private readonly grants: PermissionService,
     private readonly users: UserService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedUserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedUserOptions, 'userCache'>,
   ) {
     super();
     const { max, ttl } = options.userCache;

@@ -55,7 +55,8 @@ export class RevokedSessionRegistry implements OnApplicationBootstrap, OnApplica
   constructor(
     dataSource: DataSource,
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedSessionOptions & ResolvedJwtOptions,
+    private readonly options: Pick<ResolvedSessionOptions, 'revocationSyncInterval'> &
+      ResolvedJwtOptions,
     private readonly bus: InvalidationBus,
   ) {
     this.sessions = dataSource.getRepository(AuthSession);

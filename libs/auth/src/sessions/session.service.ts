@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
-import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
 import type { ResolvedSessionOptions } from '../options/session-options.resolver.js';
 import { inTransaction, runsOnOneConnection } from '../database/in-transaction.js';
 import { InvalidGrantException } from '../errors/auth.exception.js';
@@ -72,8 +71,7 @@ export class SessionService {
     private readonly dataSource: DataSource,
     private readonly tokens: TokenService,
     private readonly registry: RevokedSessionRegistry,
-    @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedSessionOptions & ResolvedJwtOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly permissionsClaim: PermissionsClaim,
     private readonly users: UserService<object>,
   ) {

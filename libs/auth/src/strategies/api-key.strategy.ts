@@ -43,7 +43,7 @@ export class ApiKeyStrategy
 
   constructor(
     private readonly keys: ApiKeyService<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedBrowserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedBrowserOptions, 'realm'>,
   ) {
     super();
     this.keyPrefix = `${keys.format.prefix}_`;

@@ -37,7 +37,8 @@ export class BasicStrategy
   constructor(
     private readonly backend: PasswordBackend<object>,
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedBrowserOptions & ResolvedThrottleOptions,
+    private readonly options: Pick<ResolvedBrowserOptions, 'realm'> &
+      Pick<ResolvedThrottleOptions, 'trustProxy'>,
   ) {
     super();
   }

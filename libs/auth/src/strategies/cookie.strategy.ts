@@ -32,7 +32,7 @@ export class CookieStrategy
     private readonly backend: BrowserSessionBackend<object>,
     private readonly cookies: SessionCookies,
     private readonly sameOrigin: SameOriginCheck,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedBrowserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedBrowserOptions, 'realm'>,
   ) {
     super();
   }

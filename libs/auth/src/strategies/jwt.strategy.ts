@@ -55,7 +55,8 @@ export class JwtStrategy
 
   constructor(
     private readonly backend: JwtBackend<object>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedJwtOptions & ResolvedBrowserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    options: ResolvedJwtOptions & Pick<ResolvedBrowserOptions, 'realm'>,
   ) {
     super({
       jwtFromRequest: options.jwt.fromRequest ?? ExtractJwt.fromAuthHeaderAsBearerToken(),

@@ -40,9 +40,9 @@ export class PasswordStrategy
 
   constructor(
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedBrowserOptions &
-      ResolvedThrottleOptions &
-      ResolvedUserOptions,
+    private readonly options: Pick<ResolvedBrowserOptions, 'realm'> &
+      Pick<ResolvedThrottleOptions, 'trustProxy'> &
+      Pick<ResolvedUserOptions, 'usernameField'>,
     private readonly backend: PasswordBackend<object>,
   ) {
     super({

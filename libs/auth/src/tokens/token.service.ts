@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
-import type { ResolvedSessionOptions } from '../options/session-options.resolver.js';
 import { AuthException } from '../errors/auth.exception.js';
 import { KeyRing } from './key-ring.js';
 
@@ -63,8 +62,7 @@ export interface AccessTokenClaims {
 @Injectable()
 export class TokenService {
   constructor(
-    @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedJwtOptions & ResolvedSessionOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedJwtOptions,
     private readonly keys: KeyRing,
   ) {}
 

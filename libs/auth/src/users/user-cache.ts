@@ -32,7 +32,7 @@ export class UserCache<
   constructor(
     @Inject(DataSource) dataSource: DataSourceType,
     @Inject(AUTH_USER_ENTITY) private readonly userEntity: Type<TUser>,
-    @Inject(AUTH_RESOLVED_OPTIONS) options: ResolvedUserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS) options: Pick<ResolvedUserOptions, 'userCache'>,
     private readonly users: UserService<TUser>,
     private readonly bus: InvalidationBus,
   ) {

@@ -2,16 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, FindOptionsSelect, FindOptionsWhere, Repository } from 'typeorm';
 import { AUTH_USER_REPOSITORY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
+import type { ResolvedStructuralOptions } from '../options/structural-options.resolver.js';
 import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import { UsernameTakenException, ValidationFailedException } from '../errors/auth.exception.js';
 import { PasswordHasher } from '../passwords/password-hasher.js';
 import type { AuthUser } from './auth-user.interface.js';
 import { isUniqueViolation } from './is-unique-violation.js';
-import {
-  checkUserEntity,
-  type RegistrationFieldRule,
-  type UserContractOptions,
-} from './user-entity-contract.js';
+import { checkUserEntity, type RegistrationFieldRule } from './user-entity-contract.js';
 import { redactedStoreError } from '../errors/redacted-error.js';
 
 /** A user's primary key value. */
@@ -62,7 +60,9 @@ export class UserService<TUser extends object = AuthUser> {
   constructor(
     @Inject(AUTH_USER_REPOSITORY) readonly repository: Repository<TUser>,
     @Inject(AUTH_RESOLVED_OPTIONS)
-    private readonly options: ResolvedUserOptions & UserContractOptions,
+    private readonly options: ResolvedUserOptions &
+      Pick<ResolvedJwtOptions, 'externalIssuers'> &
+      Pick<ResolvedStructuralOptions, 'routesPrefix'>,
     private readonly hasher: PasswordHasher,
   ) {
     const metadata = repository.metadata;
