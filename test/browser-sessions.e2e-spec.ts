@@ -4,24 +4,13 @@ import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
+import { cookiesFrom } from './support/set-cookies.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const PASSWORD = 'correct horse battery';
 const HOST = 'notes.example.test';
 const ORIGIN = `http://${HOST}`;
-
-/** `name=value` pairs of the Set-Cookie headers, ready for a Cookie header. */
-function cookiesFrom(response: request.Response): Record<string, string> {
-  const raw = response.headers['set-cookie'] as unknown as string[] | undefined;
-  const jar: Record<string, string> = {};
-  for (const line of raw ?? []) {
-    const [pair] = line.split(';');
-    const eq = pair.indexOf('=');
-    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return jar;
-}
 
 const cookieHeader = (jar: Record<string, string>) =>
   Object.entries(jar)

@@ -12,6 +12,7 @@ import {
 } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cookiesFrom } from './support/set-cookies.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET, type AdapterName } from './support/test-app.js';
 import { testTypeOrmModule } from './support/test-database.js';
 
@@ -344,18 +345,6 @@ describe.each(ADAPTERS)('jwt.fromRequest on %s', (adapter) => {
   });
 });
 
-/** `name=value` pairs of the Set-Cookie headers; an empty value is a cleared cookie. */
-function setCookies(response: request.Response): Record<string, string> {
-  const raw = response.headers['set-cookie'] as unknown as string[] | undefined;
-  const jar: Record<string, string> = {};
-  for (const line of raw ?? []) {
-    const [pair] = line.split(';');
-    const eq = pair.indexOf('=');
-    jar[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return jar;
-}
-
 describe.each(ADAPTERS)(
   'AuthGuard("portcullis-cookie") against Portcullis’ guard on %s',
   (adapter) => {
@@ -381,7 +370,7 @@ describe.each(ADAPTERS)(
         .type('form')
         .send({ username: 'cy', password: PASSWORD });
       expect(login.status).toBe(303);
-      jar = setCookies(login);
+      jar = cookiesFrom(login);
       expect(Object.keys(jar).sort()).toEqual([access, refresh]);
     });
 
@@ -407,7 +396,7 @@ describe.each(ADAPTERS)(
       for (const path of ['/compare/portcullis', '/compare/passport-cookie']) {
         const response = await send(path, cookie);
         expect([path, response.status, response.body.error]).toEqual([path, 401, 'invalid_token']);
-        expect(setCookies(response)).toEqual({ [access]: '', [refresh]: '' });
+        expect(cookiesFrom(response)).toEqual({ [access]: '', [refresh]: '' });
       }
     });
 
@@ -416,7 +405,7 @@ describe.each(ADAPTERS)(
       for (const path of ['/compare/portcullis', '/compare/passport-cookie']) {
         const response = await send(path, `${refresh}=${current}`);
         expect([path, response.status]).toEqual([path, 200]);
-        const renewed = setCookies(response);
+        const renewed = cookiesFrom(response);
         expect(Object.keys(renewed).sort()).toEqual([access, refresh]);
         expect(renewed[refresh]).not.toBe(current);
         current = renewed[refresh];
