@@ -24,6 +24,8 @@ const STORES = layer(
   'redis',
   'events',
   'migrations',
+  'mail',
+  'account-flows',
 );
 const BACKENDS = layer('backends');
 const STRATEGIES = layer('strategies');
@@ -108,7 +110,7 @@ export default {
       severity: 'error',
       comment:
         'Stores and domain services (users, passwords, permissions, api-keys, sessions, tokens, ' +
-        'throttle, redis, events, migrations) sit below backends: they never import strategies/, ' +
+        'throttle, redis, events, migrations, mail, account-flows) sit below backends: they never import strategies/, ' +
         'guards/, decorators/, http/ or cli/.',
       from: { path: STORES },
       to: { path: [STRATEGIES, GUARDS, DECORATORS, HTTP, CLI] },

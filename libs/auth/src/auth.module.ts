@@ -81,6 +81,18 @@ import { MemoryThrottleStore } from './throttle/memory-throttle-store.js';
 import { ThrottleStore } from './throttle/throttle-store.js';
 import { RedisThrottleStore } from './throttle/redis-throttle-store.js';
 import { AuthRedis } from './redis/auth-redis.js';
+import { AccountMail } from './account-flows/account-mail.js';
+import { EmailChangeService } from './account-flows/email-change.service.js';
+import { EmailVerificationService } from './account-flows/email-verification.service.js';
+import { MagicLinkService } from './account-flows/magic-link.service.js';
+import { OneTimeToken } from './account-flows/one-time-token.entity.js';
+import { OneTimeTokens } from './account-flows/one-time-tokens.js';
+import { PasswordResetService } from './account-flows/password-reset.service.js';
+import { VerifiedEmail } from './account-flows/verified-email.entity.js';
+import { VerifiedEmails } from './account-flows/verified-emails.js';
+import { createMailer } from './mail/create-mailer.js';
+import { Mailer } from './mail/mailer.js';
+import { createAccountFlowControllers } from './http/account-flows.controllers.js';
 import { InvalidationBus } from './redis/invalidation-bus.js';
 
 /**
@@ -199,6 +211,7 @@ export class AuthModule extends ConfigurableAuthModule {
       AuthGuard,
       LoginCredentialsGuard,
     ];
+    providers.push(...accountFlowProviders(structural));
     if (structural.global) providers.push({ provide: APP_GUARD, useExisting: LoginRequiredGuard });
     const mounted = controllers(structural);
     return {
@@ -215,6 +228,8 @@ export class AuthModule extends ConfigurableAuthModule {
           GroupPermission,
           UserPermission,
           UserGroup,
+          OneTimeToken,
+          VerifiedEmail,
         ]),
         ...(mounted.length ? [BodyErrorsModule.forControllers(mounted)] : []),
       ],
@@ -255,9 +270,36 @@ export class AuthModule extends ConfigurableAuthModule {
         LoginRequiredGuard,
         AuthGuard,
         LoginCredentialsGuard,
+        ...accountFlowExports(structural),
       ],
     };
   }
+}
+
+/** The mail, the one-time tokens and the services of the mail flows that are on. */
+function accountFlowProviders(structural: ResolvedStructuralOptions): Provider[] {
+  const flows = structural.accountFlows;
+  if (!Object.values(flows).some(Boolean)) return [];
+  return [
+    {
+      provide: Mailer,
+      useFactory: (options: ResolvedAuthOptions) => createMailer(options.mail!),
+      inject: [AUTH_RESOLVED_OPTIONS],
+    },
+    AccountMail,
+    OneTimeTokens,
+    VerifiedEmails,
+    ...(flows.passwordReset ? [PasswordResetService] : []),
+    ...(flows.emailVerification ? [EmailVerificationService] : []),
+    ...(flows.emailChange ? [EmailChangeService] : []),
+    ...(flows.magicLink ? [MagicLinkService] : []),
+  ];
+}
+
+function accountFlowExports(structural: ResolvedStructuralOptions): Provider[] {
+  return accountFlowProviders(structural).map((provider) =>
+    typeof provider === 'function' ? provider : (provider as { provide: Type<unknown> }).provide,
+  ) as Provider[];
 }
 
 /**
@@ -328,6 +370,13 @@ function controllers(structural: ResolvedStructuralOptions): Type<unknown>[] {
     mounted.push(createBrowserSessionController(structural.routesPrefix));
   }
   if (structural.adminRoutes) mounted.push(createAdminController(structural.routesPrefix));
+  mounted.push(
+    ...createAccountFlowControllers(
+      structural.routesPrefix,
+      structural.accountFlows,
+      structural.strategies.includes('cookie'),
+    ),
+  );
   // Each create*Controller() made a fresh subclass: an outage in a route's handler answers 503 there,
   // and any other failure a redacted 500, through the app's own exception filters (the guards map
   // theirs). The JWKS route reads no database.

@@ -21,6 +21,7 @@ export type {
   ThrottleOptions,
   UserCacheOptions,
 } from './auth.options.js';
+export type { MailLinkPaths, MailOptions, OneTimeTokenOptions } from './options/mail.options.js';
 export { defaultNormalizeHandle } from './auth.resolved-options.js';
 export type { AuthMode } from './auth.options.js';
 export {
@@ -58,6 +59,9 @@ export {
   TokenRevokedException,
   TooManyAttemptsException,
   UsernameTakenException,
+  EmailNotVerifiedException,
+  EmailTakenException,
+  InvalidOneTimeTokenException,
   ValidationFailedException,
 } from './errors/auth.exception.js';
 export type { AuthErrorBody, PasswordProblem, ValidationProblem } from './errors/auth.exception.js';
@@ -101,7 +105,34 @@ export type {
   PasswordChangedEvent,
   ThrottledEvent,
   UserRegisteredEvent,
+  AccountFlow,
+  EmailChangedEvent,
+  EmailVerifiedEvent,
+  MagicLinkLoginEvent,
+  MailFailedEvent,
+  MailRequestedEvent,
+  OneTimeTokenRejectedEvent,
 } from './events/auth-event.js';
+
+export { Mailer } from './mail/mailer.js';
+export type { MailKind, MailMessage } from './mail/mailer.js';
+export { SmtpMailer } from './mail/smtp-mailer.js';
+export type { MailTransport } from './mail/smtp-mailer.js';
+export { LogMailer } from './mail/log-mailer.js';
+export { defaultMailTemplates, escapeMailHtml } from './mail/mail-templates.js';
+export type {
+  MailTemplate,
+  MailTemplateContext,
+  MailTemplates,
+  RenderedMail,
+} from './mail/mail-templates.js';
+export { OneTimeToken } from './account-flows/one-time-token.entity.js';
+export { VerifiedEmail } from './account-flows/verified-email.entity.js';
+export { PasswordResetService } from './account-flows/password-reset.service.js';
+export { EmailVerificationService } from './account-flows/email-verification.service.js';
+export { EmailChangeService } from './account-flows/email-change.service.js';
+export { MagicLinkService } from './account-flows/magic-link.service.js';
+export type { MailAcceptedBody } from './http/account-flows.controllers.js';
 export { LoginThrottle } from './throttle/login-throttle.js';
 export type { LoginAttempt } from './throttle/login-throttle.js';
 export { clientAddress } from './http-request/client-address.js';

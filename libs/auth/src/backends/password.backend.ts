@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EmailVerificationService } from '../account-flows/email-verification.service.js';
 import {
+  EmailNotVerifiedException,
   InvalidCredentialsException,
   ValidationFailedException,
 } from '../errors/auth.exception.js';
@@ -37,12 +39,15 @@ export class PasswordBackend<TUser extends object = AuthUser> {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly events: AuthEvents,
+    @Optional() private readonly emailVerification?: EmailVerificationService<TUser>,
   ) {}
 
   /**
    * @returns the user, without its password hash.
    * @throws ValidationFailedException when a field is not a non-empty string or the password is too long.
    * @throws InvalidCredentialsException when the pair does not authenticate.
+   * @throws EmailNotVerifiedException with `requireVerifiedEmail`, when the pair is right but the
+   *   account's address is not verified.
    * @throws TooManyAttemptsException when the handle's or the address's budget is spent, before any
    *   password check.
    */
@@ -79,6 +84,21 @@ export class PasswordBackend<TUser extends object = AuthUser> {
       throw error;
     }
     await this.throttle.loginSucceeded(attempt);
+    // Only now, after the right password, may the answer tell that the address is unverified.
+    try {
+      await this.emailVerification?.admitLogin(user, context.address);
+    } catch (error) {
+      if (error instanceof EmailNotVerifiedException) {
+        this.events.emit({
+          type: 'login.failed',
+          handle: normalized,
+          reason: error.code,
+          method,
+          address: context.address,
+        });
+      }
+      throw error;
+    }
     this.events.emit({
       type: 'login.succeeded',
       userId: this.users.idOf(user),

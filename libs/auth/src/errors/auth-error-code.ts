@@ -19,6 +19,8 @@ export const AuthErrorCode = {
   NotFound: 'not_found',
   InternalError: 'internal_error',
   InvalidRequest: 'invalid_request',
+  EmailNotVerified: 'email_not_verified',
+  EmailTaken: 'email_taken',
 } as const;
 
 /** One of the {@link AuthErrorCode} values. */

@@ -110,6 +110,36 @@ export class InvalidRequestException extends AuthException {
   }
 }
 
+/**
+ * 400 `invalid_token`: a one-time token or sign-in code (password reset, email verification or
+ * change, magic link) that is unknown, used, expired, voided or malformed. One answer for all, so a
+ * guess learns nothing.
+ */
+export class InvalidOneTimeTokenException extends AuthException {
+  constructor(message = 'This link or code is invalid or has expired. Ask for a new one.') {
+    super(AuthErrorCode.InvalidToken, message, HttpStatus.BAD_REQUEST);
+  }
+}
+
+/**
+ * 403 `email_not_verified`: with `requireVerifiedEmail`, the account's address is not verified yet
+ * (answered only after a right password, so it tells nobody who exists).
+ */
+export class EmailNotVerifiedException extends AuthException {
+  constructor(
+    message = 'Confirm your email address first: follow the link we sent you (a new one is on its way).',
+  ) {
+    super(AuthErrorCode.EmailNotVerified, message, HttpStatus.FORBIDDEN);
+  }
+}
+
+/** 409 `email_taken`: confirming a change of email to an address another account took meanwhile. */
+export class EmailTakenException extends AuthException {
+  constructor(message = 'That email address belongs to another account now.') {
+    super(AuthErrorCode.EmailTaken, message, HttpStatus.CONFLICT);
+  }
+}
+
 /** 409 `username_taken`: registration with a login handle that already exists. */
 export class UsernameTakenException extends AuthException {
   constructor(message = 'An account with this login already exists.') {

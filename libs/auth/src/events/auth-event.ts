@@ -30,11 +30,15 @@ export interface LoginFailedEvent extends AuthEventBase {
 
 /** A login or registration was refused with 429 because its budget is spent. */
 export interface ThrottledEvent extends AuthEventBase {
-  type: 'login.throttled' | 'registration.throttled';
+  type:
+    'login.throttled' | 'registration.throttled' | 'mail.throttled' | 'one_time_token.throttled';
   /** The handle tried, for logins. */
   handle?: string;
-  /** Which budget was spent: the handle's or the client address's. */
-  scope: 'handle' | 'address';
+  /**
+   * Which budget was spent: the handle's, the client address's, or (for `mail.throttled`) the
+   * target address's.
+   */
+  scope: 'handle' | 'address' | 'email';
   /** Seconds until the window passes. */
   retryAfter: number;
 }
@@ -45,9 +49,10 @@ export interface PasswordChangedEvent extends AuthEventBase {
   userId: string;
   /**
    * `self`: the user gave their current password (`POST change-password`); `admin`: it was set without
-   * it (`AccountService.setPassword`, the `changepassword` command).
+   * it (`AccountService.setPassword`, the `changepassword` command); `reset`: through a password-reset
+   * link (`POST reset`), which ends every session.
    */
-  via: 'self' | 'admin';
+  via: 'self' | 'admin' | 'reset';
 }
 
 /** A user registered through `POST <prefix>/register`. */
@@ -55,6 +60,58 @@ export interface UserRegisteredEvent extends AuthEventBase {
   type: 'user.registered';
   userId: string;
   handle: string;
+}
+
+/** Which mail flow an account-flow event comes from. */
+export type AccountFlow = 'password_reset' | 'email_verification' | 'email_change' | 'magic_link';
+
+/**
+ * A mail flow's message was asked for. Emitted whether or not the address has an account (`userId`
+ * tells, for the audit log only: the client's answer does not).
+ */
+export interface MailRequestedEvent extends AuthEventBase {
+  type: 'mail.requested';
+  flow: AccountFlow;
+  /** The account the message went to, or undefined when the address has none (nothing was sent). */
+  userId?: string;
+}
+
+/** A message could not be handed to the mailer. The error is logged; the client's answer is unchanged. */
+export interface MailFailedEvent extends AuthEventBase {
+  type: 'mail.failed';
+  flow: AccountFlow;
+  userId: string;
+}
+
+/** A user's address was verified (through a verification link, or a confirmed change of email). */
+export interface EmailVerifiedEvent extends AuthEventBase {
+  type: 'email.verified';
+  userId: string;
+}
+
+/** A user's address was changed after the new address confirmed it. */
+export interface EmailChangedEvent extends AuthEventBase {
+  type: 'email.changed';
+  userId: string;
+}
+
+/** A user signed in through a sign-in link or code. */
+export interface MagicLinkLoginEvent extends AuthEventBase {
+  type: 'login.magic_link';
+  userId: string;
+  /** `link` for the token, `code` for the 6-digit code. */
+  via: 'link' | 'code';
+}
+
+/**
+ * A one-time token or code was refused (unknown, used, expired, voided, or a wrong code). Never
+ * carries the token.
+ */
+export interface OneTimeTokenRejectedEvent extends AuthEventBase {
+  type: 'one_time_token.rejected';
+  flow: AccountFlow;
+  /** Known when a code was tried against an account's live code. */
+  userId?: string;
 }
 
 /**
@@ -75,7 +132,13 @@ export type AuthEvent =
   | LoginFailedEvent
   | ThrottledEvent
   | PasswordChangedEvent
-  | UserRegisteredEvent;
+  | UserRegisteredEvent
+  | MailRequestedEvent
+  | MailFailedEvent
+  | EmailVerifiedEvent
+  | EmailChangedEvent
+  | MagicLinkLoginEvent
+  | OneTimeTokenRejectedEvent;
 
 /** A function that receives {@link AuthEvent}s. */
 export type AuthEventListener = (event: AuthEvent) => void | Promise<void>;

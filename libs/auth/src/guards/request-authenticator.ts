@@ -1,8 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { VerifiedEmails } from '../account-flows/verified-emails.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedBrowserOptions } from '../options/browser-options.resolver.js';
-import { AuthException, TooManyAttemptsException } from '../errors/auth.exception.js';
+import {
+  AuthException,
+  EmailNotVerifiedException,
+  TooManyAttemptsException,
+} from '../errors/auth.exception.js';
 import { asServiceUnavailable } from '../errors/is-service-unavailable-error.js';
 import { andThen, firstAnswer, settle, type MaybeAsync } from '../common/maybe-async.js';
 import type { AuthRequest } from '../http-request/auth-request.js';
@@ -34,11 +39,21 @@ export interface AuthenticationFailure {
  */
 @Injectable()
 export class RequestAuthenticator {
+  /** With `requireVerifiedEmail`: who may pass; undefined (no cost) otherwise. */
+  private readonly verifiedEmails: VerifiedEmails | undefined;
+
+  /** {@link RequestAuthenticator.admitted}, built once. */
+  private readonly admit = (outcome: AuthenticationOutcome): MaybeAsync<AuthenticationOutcome> =>
+    this.admitted(outcome);
+
   constructor(
     private readonly registry: StrategyRegistry,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: Pick<ResolvedBrowserOptions, 'realm'>,
-  ) {}
+    @Optional() verifiedEmails?: VerifiedEmails,
+  ) {
+    this.verifiedEmails = verifiedEmails?.required ? verifiedEmails : undefined;
+  }
 
   /** The `strategies` option's chain. */
   get chain(): readonly CredentialStrategy[] {
@@ -63,7 +78,34 @@ export class RequestAuthenticator {
     request: AuthRequest,
     chain: readonly CredentialStrategy[] = this.registry.chain,
   ): MaybeAsync<AuthenticationOutcome> {
-    return andThen(firstAnswer(chain, request, ask), noneIfUndefined, undefined);
+    const outcome = andThen(firstAnswer(chain, request, ask), noneIfUndefined, undefined);
+    return this.verifiedEmails ? andThen(outcome, this.admit, undefined) : outcome;
+  }
+
+  /**
+   * With `requireVerifiedEmail`, a user whose address is not verified is a 403
+   * `email_not_verified`, whatever credential they came with (a session from before the option, an
+   * API key). An outage while checking is a 503.
+   */
+  private admitted(outcome: AuthenticationOutcome): MaybeAsync<AuthenticationOutcome> {
+    if (outcome.kind !== 'user' || !this.verifiedEmails) return outcome;
+    const { strategy } = outcome;
+    return settle(
+      (emails: VerifiedEmails, user: object) => emails.isVerified(user),
+      this.verifiedEmails,
+      outcome.user,
+      (verified): AuthenticationOutcome =>
+        verified
+          ? outcome
+          : {
+              kind: 'failure',
+              exception: new EmailNotVerifiedException(
+                'Confirm your email address first: sign in again to get a new confirmation link.',
+              ),
+              strategy,
+            },
+      (error) => failed(error, strategy),
+    );
   }
 
   /**

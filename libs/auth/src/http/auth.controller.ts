@@ -10,8 +10,8 @@ import {
   Injectable,
   Param,
   Post,
+  Optional,
   Req,
-  Res,
   Type,
   UseGuards,
 } from '@nestjs/common';
@@ -31,8 +31,8 @@ import { AccountService } from '../users/account.service.js';
 import { RegistrationService } from '../users/registration.service.js';
 import { UserService } from '../users/user.service.js';
 import { startLoginSession } from './login-session.js';
-import { TooManyAttemptsException, ResourceNotFoundException } from '../errors/auth.exception.js';
-import { RequestAuthenticator } from '../guards/request-authenticator.js';
+import { ResourceNotFoundException } from '../errors/auth.exception.js';
+import { EmailVerificationService } from '../account-flows/email-verification.service.js';
 import { clientAddress } from '../http-request/client-address.js';
 import { requireStringFields } from './required-string-fields.js';
 
@@ -66,7 +66,7 @@ export class AuthController {
     protected readonly registration: RegistrationService<object>,
     @Inject(AUTH_RESOLVED_OPTIONS)
     protected readonly options: Pick<ResolvedThrottleOptions, 'trustProxy'>,
-    protected readonly authenticator: RequestAuthenticator,
+    @Optional() protected readonly emailVerification?: EmailVerificationService<object>,
   ) {}
 
   /**
@@ -81,20 +81,12 @@ export class AuthController {
   async register(
     @Body() body: unknown,
     @Req() request: AuthRequest,
-    @Res({ passthrough: true }) response: unknown,
   ): Promise<Record<string, unknown>> {
-    try {
-      const user = await this.registration.register(
-        body,
-        clientAddress(request, this.options.trustProxy),
-      );
-      return this.users.toPublic(user);
-    } catch (error) {
-      if (error instanceof TooManyAttemptsException) {
-        this.authenticator.writeErrorHeaders(response, error);
-      }
-      throw error;
-    }
+    const address = clientAddress(request, this.options.trustProxy);
+    const user = await this.registration.register(body, address);
+    // With emailVerification, the link goes out after the answer.
+    this.emailVerification?.sendLater(user, address);
+    return this.users.toPublic(user);
   }
 
   /**
@@ -176,24 +168,16 @@ export class AuthController {
   async changePassword(
     @CurrentUser() user: object,
     @Req() request: AuthRequest,
-    @Res({ passthrough: true }) response: unknown,
     @Body() body: unknown,
   ): Promise<void> {
     const fields = requireStringFields(body, ['current_password', 'new_password']);
-    try {
-      await this.accounts.changePassword(
-        user,
-        fields.current_password,
-        fields.new_password,
-        currentSessionId(request),
-        clientAddress(request, this.options.trustProxy),
-      );
-    } catch (error) {
-      if (error instanceof TooManyAttemptsException) {
-        this.authenticator.writeErrorHeaders(response, error);
-      }
-      throw error;
-    }
+    await this.accounts.changePassword(
+      user,
+      fields.current_password,
+      fields.new_password,
+      currentSessionId(request),
+      clientAddress(request, this.options.trustProxy),
+    );
   }
 }
 

@@ -20,6 +20,11 @@ export interface AuthDefaults {
   readonly routesPrefix: string;
   readonly adminRoutes: boolean;
   readonly global: boolean;
+  /** The mail flows, each off until turned on. */
+  readonly passwordReset: boolean;
+  readonly emailVerification: boolean;
+  readonly emailChange: boolean;
+  readonly magicLink: boolean;
   readonly usernameField: string;
   readonly jwt: {
     readonly issuer: string;
@@ -66,8 +71,27 @@ export interface AuthDefaults {
     readonly loginPerHandle: ThrottleBudgetDefault;
     readonly loginPerAddress: ThrottleBudgetDefault;
     readonly registrationPerAddress: ThrottleBudgetDefault;
+    readonly mailPerAddress: ThrottleBudgetDefault;
+    readonly mailPerEmail: ThrottleBudgetDefault;
+    readonly oneTimeTokenPerAddress: ThrottleBudgetDefault;
   };
   readonly trustProxy: boolean | number;
+  readonly requireVerifiedEmail: boolean;
+  readonly mail: {
+    readonly links: {
+      readonly resetPassword: string;
+      readonly verifyEmail: string;
+      readonly confirmEmailChange: string;
+      readonly magicLink: string;
+    };
+  };
+  readonly oneTimeTokens: {
+    readonly passwordResetTtl: number;
+    readonly emailVerificationTtl: number;
+    readonly emailChangeTtl: number;
+    readonly magicLinkTtl: number;
+    readonly magicLinkMaxAttempts: number;
+  };
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -90,6 +114,10 @@ export const AUTH_DEFAULTS: AuthDefaults = deepFreeze({
   routesPrefix: 'auth',
   adminRoutes: false,
   global: false,
+  passwordReset: false,
+  emailVerification: false,
+  emailChange: false,
+  magicLink: false,
   usernameField: 'username',
   jwt: {
     issuer: 'portcullis',
@@ -127,6 +155,25 @@ export const AUTH_DEFAULTS: AuthDefaults = deepFreeze({
     loginPerHandle: { limit: 5, window: 900 },
     loginPerAddress: { limit: 50, window: 900 },
     registrationPerAddress: { limit: 20, window: 3600 },
+    mailPerAddress: { limit: 20, window: 3600 },
+    mailPerEmail: { limit: 3, window: 900 },
+    oneTimeTokenPerAddress: { limit: 30, window: 900 },
   },
   trustProxy: false,
+  requireVerifiedEmail: false,
+  mail: {
+    links: {
+      resetPassword: '/reset-password',
+      verifyEmail: '/verify-email',
+      confirmEmailChange: '/confirm-email',
+      magicLink: '/magic-link',
+    },
+  },
+  oneTimeTokens: {
+    passwordResetTtl: 1800,
+    emailVerificationTtl: 259_200,
+    emailChangeTtl: 86_400,
+    magicLinkTtl: 900,
+    magicLinkMaxAttempts: 5,
+  },
 });

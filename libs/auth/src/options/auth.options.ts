@@ -7,6 +7,7 @@ import type { RedisClient as Redis } from '../redis/redis-client.js';
 import type { ApiKeyOptions } from './api-key.options.js';
 import type { BrowserSessionOptions } from './browser.options.js';
 import type { AuthJwtOptions, ExternalIssuerOptions } from './jwt.options.js';
+import type { MailOptions, OneTimeTokenOptions } from './mail.options.js';
 import type { PasswordHashingOptions } from './password.options.js';
 import type { RedisConnectionOptions } from './redis.options.js';
 import type { ThrottleOptions } from './throttle.options.js';
@@ -143,6 +144,20 @@ export interface AuthModuleOptions {
    * ```
    */
   redis?: Redis | string | RedisConnectionOptions;
+  /**
+   * How messages are sent: needed when a mail flow (`passwordReset`, `emailVerification`,
+   * `emailChange`, `magicLink`) is on. See docs/mail.md.
+   */
+  mail?: MailOptions;
+  /** Lifetimes of the mail flows' one-time links and codes. */
+  oneTimeTokens?: OneTimeTokenOptions;
+  /**
+   * With `emailVerification`: a user whose address is not verified cannot sign in (a right password
+   * answers 403 `email_not_verified`, and a new verification link is sent), and every guarded route
+   * refuses their existing sessions and API keys with the same 403.
+   * @default false
+   */
+  requireVerifiedEmail?: boolean;
 }
 
 /**
@@ -221,6 +236,34 @@ export interface AuthModuleStructuralOptions {
    * @default false
    */
   global?: boolean;
+  /**
+   * Password reset by mail: `POST <prefix>/password/forgot {email}` sends a link to the page at
+   * `mail.links.resetPassword`, and `POST <prefix>/password/reset {token, new_password}` sets the
+   * password. Needs `routes`, `mail` and an `email` column on the user entity.
+   * @default false
+   */
+  passwordReset?: boolean;
+  /**
+   * Email verification: registration sends a link, `POST <prefix>/email/verify {token}` marks the
+   * address verified and `POST <prefix>/email/verify/resend` sends a new one. Needs `routes`, `mail`
+   * and an `email` column. See also `requireVerifiedEmail`.
+   * @default false
+   */
+  emailVerification?: boolean;
+  /**
+   * Change of email: `POST <prefix>/email/change {new_email, password}` mails a confirmation link
+   * to the new address and a notice to the old one; `POST <prefix>/email/change/confirm {token}`
+   * applies it. Needs `routes`, `mail` and an `email` column.
+   * @default false
+   */
+  emailChange?: boolean;
+  /**
+   * Sign-in by mail: `POST <prefix>/magic-link {email}` mails a link and a 6-digit code;
+   * `POST <prefix>/magic-link/verify {token}` or `{email, code}` answers a token pair. Needs
+   * `routes`, `mail` and an `email` column.
+   * @default false
+   */
+  magicLink?: boolean;
 }
 
 /** Everything `AuthModule.forRoot()` accepts. */

@@ -8,6 +8,7 @@ import {
   resolvePasswordOptions,
   type ResolvedPasswordOptions,
 } from './password-options.resolver.js';
+import { resolveMailOptions, type ResolvedMailOptions } from './mail-options.resolver.js';
 import { resolveRedisOptions, type ResolvedRedisOptions } from './redis-options.resolver.js';
 import { resolveSessionOptions, type ResolvedSessionOptions } from './session-options.resolver.js';
 import type { ResolvedStructuralOptions } from './structural-options.resolver.js';
@@ -32,7 +33,8 @@ export interface ResolvedAuthOptions
     ResolvedBrowserOptions,
     ResolvedThrottleOptions,
     ResolvedRedisOptions,
-    ResolvedEventOptions {
+    ResolvedEventOptions,
+    ResolvedMailOptions {
   /** Both the access-token settings and the refresh-token ones are given under `jwt`. */
   jwt: ResolvedJwtOptions['jwt'] & ResolvedSessionOptions['jwt'];
 }
@@ -56,6 +58,7 @@ export function resolveAuthOptions(
   const throttle = resolveThrottleOptions(problems, input);
   const redis = resolveRedisOptions(problems, input);
   const events = resolveEventOptions(problems, input);
+  const mail = resolveMailOptions(problems, input, structural);
   const apiKeys = resolveApiKeyOptions(
     problems,
     input.apiKeys,
@@ -74,6 +77,7 @@ export function resolveAuthOptions(
     ...throttle,
     ...redis,
     ...events,
+    ...mail,
     ...apiKeys,
     jwt: { ...jwt.jwt, ...sessions.jwt },
   };

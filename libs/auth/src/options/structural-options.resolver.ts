@@ -25,7 +25,19 @@ export interface ResolvedStructuralOptions {
   global: boolean;
   /** `mode: 'resource-server'`: verify-only keys, no routes, no database, the user from the claims. */
   resourceServer: boolean;
+  /** Which mail flows are on (each mounts its routes and needs `mail`). */
+  accountFlows: AccountFlowSwitches;
 }
+
+/** The mail flows, on or off. Internal. */
+export interface AccountFlowSwitches {
+  passwordReset: boolean;
+  emailVerification: boolean;
+  emailChange: boolean;
+  magicLink: boolean;
+}
+
+const ACCOUNT_FLOWS = ['passwordReset', 'emailVerification', 'emailChange', 'magicLink'] as const;
 
 function isEntityClass(candidate: unknown): boolean {
   return (
@@ -84,8 +96,24 @@ export function resolveStructuralOptions(
       'adminRoutes needs routes: the admin routes are mounted under <routes prefix>/admin; set routes: true (or { prefix }) as well, or drop adminRoutes.',
     );
   }
+  const accountFlows = {} as AccountFlowSwitches;
+  for (const flow of ACCOUNT_FLOWS) {
+    const on = options[flow] ?? AUTH_DEFAULTS[flow];
+    if (typeof on !== 'boolean') problems.push(`${flow} must be true or false.`);
+    accountFlows[flow] = on === true;
+  }
+  const flowsOn = ACCOUNT_FLOWS.filter((flow) => accountFlows[flow]);
+  if (flowsOn.length && !resourceServer && !routes) {
+    problems.push(
+      `${flowsOn.join(', ')} mount routes under the routes prefix: set routes: true (or { prefix }) as well.`,
+    );
+  }
+  if (flowsOn.length && resourceServer) {
+    problems.push(`mode 'resource-server' has no users to mail: remove ${flowsOn.join(', ')}.`);
+  }
   if (problems.length) throw new AuthConfigurationError(problems);
   return {
+    accountFlows,
     userEntity,
     strategies,
     strategiesExplicit: options.strategies !== undefined,

@@ -19,6 +19,9 @@ export interface ResolvedThrottleOptions {
     loginPerHandle: ResolvedThrottleLimit | null;
     loginPerAddress: ResolvedThrottleLimit | null;
     registrationPerAddress: ResolvedThrottleLimit | null;
+    mailPerAddress: ResolvedThrottleLimit | null;
+    mailPerEmail: ResolvedThrottleLimit | null;
+    oneTimeTokenPerAddress: ResolvedThrottleLimit | null;
     /** The store given in options; the module falls back to memory without one. */
     store: ThrottleStore | undefined;
   };
@@ -64,6 +67,9 @@ function throttleSettings(
     loginPerHandle: budget('loginPerHandle'),
     loginPerAddress: budget('loginPerAddress'),
     registrationPerAddress: budget('registrationPerAddress'),
+    mailPerAddress: budget('mailPerAddress'),
+    mailPerEmail: budget('mailPerEmail'),
+    oneTimeTokenPerAddress: budget('oneTimeTokenPerAddress'),
     store,
   };
 }

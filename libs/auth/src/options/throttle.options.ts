@@ -35,6 +35,24 @@ export interface ThrottleOptions {
    */
   registrationPerAddress?: ThrottleLimit | false;
   /**
+   * Requests that send mail (forgot password, sign-in links, verification resends, changes of
+   * email) per client address. `false` turns it off.
+   * @default { limit: 20, window: 3600 }
+   */
+  mailPerAddress?: ThrottleLimit | false;
+  /**
+   * Requests that send mail, per target address (whether or not an account has it), so nobody can
+   * flood one inbox. `false` turns it off.
+   * @default { limit: 3, window: 900 }
+   */
+  mailPerEmail?: ThrottleLimit | false;
+  /**
+   * Uses of one-time tokens and sign-in codes (reset, verify, confirm, sign in) per client address,
+   * right or wrong, so codes cannot be guessed at speed. `false` turns it off.
+   * @default { limit: 30, window: 900 }
+   */
+  oneTimeTokenPerAddress?: ThrottleLimit | false;
+  /**
    * Where the counters live. Give a `RedisThrottleStore` when several processes serve the app.
    * @default a MemoryThrottleStore (this process only)
    */

@@ -20,7 +20,7 @@ export interface LoginAttempt {
 interface Budget {
   key: string;
   limit: ResolvedThrottleLimit;
-  scope: 'handle' | 'address';
+  scope: 'handle' | 'address' | 'email';
 }
 
 /**
@@ -114,9 +114,54 @@ export class LoginThrottle {
     );
   }
 
+  /**
+   * Counts a request that sends mail to `email` (normalised) from `address`: against
+   * `throttle.mailPerAddress` and `throttle.mailPerEmail`, whether or not an account has the address.
+   *
+   * @throws TooManyAttemptsException when either budget is spent.
+   * @throws AuthServiceUnavailableException when the store cannot be reached.
+   */
+  async beginMail(email: string, address: string | undefined): Promise<void> {
+    const limits = this.options.throttle;
+    const budgets: Budget[] = [];
+    if (limits.mailPerEmail) {
+      budgets.push({
+        key: `mail:email:${digest(email)}`,
+        limit: limits.mailPerEmail,
+        scope: 'email',
+      });
+    }
+    if (limits.mailPerAddress && address !== undefined) {
+      budgets.push({
+        key: `mail:addr:${addressThrottleKey(address)}`,
+        limit: limits.mailPerAddress,
+        scope: 'address',
+      });
+    }
+    await this.spend(budgets, (scope, retryAfter) =>
+      this.events.emit({ type: 'mail.throttled', scope, retryAfter, address }),
+    );
+  }
+
+  /**
+   * Counts a use of a one-time token or code from `address`, right or wrong
+   * (`throttle.oneTimeTokenPerAddress`).
+   *
+   * @throws TooManyAttemptsException when the budget is spent.
+   * @throws AuthServiceUnavailableException when the store cannot be reached.
+   */
+  async beginOneTimeToken(address: string | undefined): Promise<void> {
+    const limit = this.options.throttle.oneTimeTokenPerAddress;
+    if (!limit || address === undefined) return;
+    const key = `ott:addr:${addressThrottleKey(address)}`;
+    await this.spend([{ key, limit, scope: 'address' }], (scope, retryAfter) =>
+      this.events.emit({ type: 'one_time_token.throttled', scope, retryAfter, address }),
+    );
+  }
+
   private async spend(
     budgets: Budget[],
-    onThrottled: (scope: 'handle' | 'address', retryAfter: number) => void,
+    onThrottled: (scope: Budget['scope'], retryAfter: number) => void,
   ): Promise<void> {
     if (budgets.length === 0) return;
     let counts: Array<{ count: number; resetInMs: number }>;
@@ -128,7 +173,7 @@ export class LoginThrottle {
       this.logger.error(`The throttle store cannot be reached: ${(error as Error).message}`);
       throw new AuthServiceUnavailableException();
     }
-    let spent: { scope: 'handle' | 'address'; retryAfter: number } | undefined;
+    let spent: { scope: Budget['scope']; retryAfter: number } | undefined;
     budgets.forEach((budget, index) => {
       const { count, resetInMs } = counts[index];
       if (count <= budget.limit.limit) return;

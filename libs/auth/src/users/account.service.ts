@@ -57,8 +57,23 @@ export class AccountService<TUser extends object = AuthUser> {
     keepSessionId?: string,
     address?: string,
   ): Promise<void> {
-    this.hasher.assertAcceptable(currentPassword);
     assertNonEmpty(newPassword, 'new_password');
+    const stored = await this.confirmPassword(user, currentPassword, address);
+    await this.policy.assertValid(newPassword, this.policy.contextOf(stored), 'new_password');
+    await this.replacePassword(stored, newPassword, 'self', keepSessionId);
+  }
+
+  /**
+   * Checks the password of a signed-in user before a sensitive change (a new password, a new email
+   * address). It spends the login budgets like {@link AccountService.changePassword} does.
+   *
+   * @returns the user as stored, with its password hash.
+   * @throws InvalidCredentialsException when `password` is wrong.
+   * @throws TooManyAttemptsException when the handle's or the address's login budget is spent.
+   * @throws ValidationFailedException when `password` is not a non-empty string or is too long.
+   */
+  async confirmPassword(user: TUser, password: string, address?: string): Promise<TUser> {
+    this.hasher.assertAcceptable(password);
     const id = this.users.idFromEntity(user);
     const handle = (user as Record<string, unknown>)[this.users.usernameField];
     // The handle's budget is the one logins spend, so guesses here and at the login form add up.
@@ -73,16 +88,40 @@ export class AccountService<TUser extends object = AuthUser> {
       const hash = (stored as AuthUser | null)?.passwordHash;
       matches =
         typeof hash === 'string' && hash.length > 0
-          ? await this.hasher.verify(hash, currentPassword)
-          : await this.hasher.verifyDummy(currentPassword);
+          ? await this.hasher.verify(hash, password)
+          : await this.hasher.verifyDummy(password);
     } catch (error) {
       if (isServiceUnavailableError(error)) await this.throttle.loginAborted(attempt);
       throw error;
     }
     if (!stored || !matches) throw new InvalidCredentialsException();
     await this.throttle.loginSucceeded(attempt);
-    await this.policy.assertValid(newPassword, this.policy.contextOf(stored), 'new_password');
-    await this.replacePassword(stored, newPassword, 'self', keepSessionId);
+    return stored;
+  }
+
+  /**
+   * Sets the password of a user who proved they hold their address (a password-reset link): checks
+   * it against the password rules, stores it, and ends every session of the user.
+   *
+   * @throws InvalidPasswordException when it breaks the password rules (nothing is changed); every
+   * failed rule is listed under `new_password`.
+   */
+  async resetPassword(user: TUser, newPassword: string): Promise<void> {
+    await this.assertNewPassword(user, newPassword);
+    await this.replacePassword(user, newPassword, 'reset');
+  }
+
+  /**
+   * Checks a new password of `user` against the length limit and the password rules, listing every
+   * failure under `new_password`.
+   *
+   * @throws ValidationFailedException when it is not a non-empty string or is too long.
+   * @throws InvalidPasswordException when it breaks the password rules.
+   */
+  async assertNewPassword(user: TUser, newPassword: unknown): Promise<void> {
+    assertNonEmpty(newPassword, 'new_password');
+    this.hasher.assertAcceptable(newPassword);
+    await this.policy.assertValid(newPassword, this.policy.contextOf(user), 'new_password');
   }
 
   /**
@@ -109,7 +148,7 @@ export class AccountService<TUser extends object = AuthUser> {
   private async replacePassword(
     user: TUser,
     password: string,
-    via: 'self' | 'admin',
+    via: 'self' | 'admin' | 'reset',
     keepSessionId?: string,
   ) {
     const id = this.users.idOf(user);

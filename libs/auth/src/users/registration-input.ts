@@ -15,7 +15,8 @@ export interface RegistrationInput {
   extra: Record<string, RegistrationFieldValue>;
 }
 
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+/** A loose email shape: something, an @, something, no spaces. Internal. */
+export const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 

@@ -1,4 +1,5 @@
 import type { EntityMetadata } from 'typeorm';
+import type { AccountFlowSwitches } from '../options/structural-options.resolver.js';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { AuthConfigurationError } from '../errors/auth.exception.js';
 
@@ -94,6 +95,8 @@ export interface UserContractOptions {
   registration: { fields: readonly string[] };
   /** Where the routes are mounted (null: no `register` route to check for). */
   routesPrefix: string | null;
+  /** The mail flows that are on: each needs an email column. */
+  accountFlows?: { readonly [flow: string]: boolean } | AccountFlowSwitches;
 }
 
 /** True when an insert fails without a value for the column. */
@@ -161,6 +164,21 @@ export function checkUserEntity(
     problems.push(
       `userEntity ${entity}: passwordHash holds ${hash.length} characters; an argon2id hash needs up to 128 (AbstractUser uses 255).`,
     );
+  }
+  const mailFlows = Object.entries(options.accountFlows ?? {})
+    .filter(([, on]) => on)
+    .map(([name]) => name);
+  if (mailFlows.length && options.usernameField !== 'email') {
+    const email = byName.get('email');
+    if (!email) {
+      problems.push(
+        `${mailFlows.join(', ')} mail the user, but userEntity ${entity} has no email column (and usernameField is not 'email'); add an email column (a string of up to 254 characters) or turn them off. Its columns are ${listed}.`,
+      );
+    } else if (kindOf(email) !== 'string') {
+      problems.push(
+        `userEntity ${entity}: email must be a string column for ${mailFlows.join(', ')}.`,
+      );
+    }
   }
   for (const issuer of options.externalIssuers) {
     if (!byName.has(issuer.userField)) {

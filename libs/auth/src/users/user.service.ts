@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, FindOptionsSelect, FindOptionsWhere, Repository } from 'typeorm';
+import { Raw } from 'typeorm';
 import { AUTH_USER_REPOSITORY } from '../auth.constants.js';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import type { ResolvedJwtOptions } from '../options/jwt-options.resolver.js';
@@ -62,7 +63,7 @@ export class UserService<TUser extends object = AuthUser> {
     @Inject(AUTH_RESOLVED_OPTIONS)
     private readonly options: ResolvedUserOptions &
       Pick<ResolvedJwtOptions, 'externalIssuers'> &
-      Pick<ResolvedStructuralOptions, 'routesPrefix'>,
+      Pick<ResolvedStructuralOptions, 'routesPrefix' | 'accountFlows'>,
     private readonly hasher: PasswordHasher,
   ) {
     const metadata = repository.metadata;
@@ -135,6 +136,40 @@ export class UserService<TUser extends object = AuthUser> {
     if (field === this.usernameField) return this.findByHandle(value);
     if (!this.hasColumn(field)) return null;
     const where = { [field]: value } as FindOptionsWhere<TUser>;
+    return this.repository.findOne({ where, select: this.selectWithoutHash });
+  }
+
+  /**
+   * The property holding a user's email address: the handle when `usernameField` is `email`, else
+   * an `email` column; undefined when the entity has neither.
+   */
+  get emailField(): string | undefined {
+    if (this.usernameField === 'email') return 'email';
+    return this.hasColumn('email') ? 'email' : undefined;
+  }
+
+  /** The user's email address, or undefined when it has none. */
+  emailOf(user: TUser): string | undefined {
+    const field = this.emailField;
+    const value = field === undefined ? undefined : (user as Record<string, unknown>)[field];
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+  }
+
+  /**
+   * Finds a user by email address, compared without case (and normalised like a handle when the
+   * handle is the email). Without the password hash unless asked for.
+   */
+  async findByEmail(
+    email: string,
+    options: { withPasswordHash?: boolean } = {},
+  ): Promise<TUser | null> {
+    if (this.usernameField === 'email') return this.findByHandle(email, options);
+    if (!this.hasColumn('email')) return null;
+    const lower = email.trim().toLowerCase();
+    const where = {
+      email: Raw((column) => `LOWER(${column}) = :email`, { email: lower }),
+    } as unknown as FindOptionsWhere<TUser>;
+    if (options.withPasswordHash) return this.repository.findOne({ where });
     return this.repository.findOne({ where, select: this.selectWithoutHash });
   }
 
