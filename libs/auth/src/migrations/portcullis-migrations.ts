@@ -1,6 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { PortcullisInit1764000000000 } from './portcullis-init.migration.js';
 import { PortcullisUserTable1764000000001 } from './portcullis-user-table.migration.js';
+import { PortcullisAccountFlows1764000000002 } from './portcullis-account-flows.migration.js';
 
 /** A migration class, as TypeORM's `migrations` option takes it. */
 export type MigrationClass = new () => MigrationInterface;
@@ -40,6 +41,10 @@ export interface PortcullisMigrationsOptions {
 export function portcullisMigrations(options: PortcullisMigrationsOptions = {}): MigrationClass[] {
   const { includeUserTable = true } = options;
   return includeUserTable
-    ? [PortcullisInit1764000000000, PortcullisUserTable1764000000001]
-    : [PortcullisInit1764000000000];
+    ? [
+        PortcullisInit1764000000000,
+        PortcullisUserTable1764000000001,
+        PortcullisAccountFlows1764000000002,
+      ]
+    : [PortcullisInit1764000000000, PortcullisAccountFlows1764000000002];
 }

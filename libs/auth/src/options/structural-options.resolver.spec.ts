@@ -25,8 +25,34 @@ describe('resolveStructuralOptions', () => {
       adminRoutes: false,
       global: false,
       resourceServer: false,
+      accountFlows: {
+        passwordReset: false,
+        emailVerification: false,
+        emailChange: false,
+        magicLink: false,
+      },
     });
     expect(resolveStructuralOptions({})).toEqual(resolveStructuralOptions());
+  });
+
+  it('turns the mail flows on one by one, only with routes and never on a resource server', () => {
+    expect(
+      resolveStructuralOptions({ routes: true, passwordReset: true, magicLink: true }).accountFlows,
+    ).toEqual({
+      passwordReset: true,
+      emailVerification: false,
+      emailChange: false,
+      magicLink: true,
+    });
+    expect(() => resolveStructuralOptions({ emailVerification: true })).toThrow(
+      /emailVerification mount routes under the routes prefix/,
+    );
+    expect(() =>
+      resolveStructuralOptions({ mode: 'resource-server', passwordReset: true }),
+    ).toThrow(/has no users to mail: remove passwordReset/);
+    expect(() =>
+      resolveStructuralOptions({ routes: true, emailChange: 'yes' as unknown as boolean }),
+    ).toThrow(/emailChange must be true or false/);
   });
 
   it('keeps the given strategies in order and the global flag', () => {
