@@ -11,7 +11,10 @@ import {
   AuthModule,
   CurrentUser,
   InvalidTokenException,
+  Mailer,
   RedisThrottleStore,
+  defaultMailTemplates,
+  type MailMessage,
   UserPassesTest,
   type AuthenticatedRequest,
   type AuthRequest,
@@ -93,6 +96,14 @@ export class MeController {
 
 const migrations: MigrationClass[] = portcullisMigrations({ includeUserTable: false });
 
+/** The app's own mailer: no nodemailer (an optional peer) installed. */
+export class OutboxMailer extends Mailer {
+  readonly outbox: MailMessage[] = [];
+  async send(message: MailMessage): Promise<void> {
+    this.outbox.push(message);
+  }
+}
+
 @Module({
   imports: [
     TypeOrmModule.forRoot({
@@ -107,6 +118,15 @@ const migrations: MigrationClass[] = portcullisMigrations({ includeUserTable: fa
       usernameField: 'email',
       routes: true,
       strategies: ['jwt', DeviceTokenStrategy, 'api-key'],
+      passwordReset: true,
+      emailVerification: true,
+      magicLink: true,
+      mail: {
+        transport: new OutboxMailer(),
+        from: 'no-reply@example.com',
+        appUrl: 'https://app.example.com',
+        templates: { magic_link: defaultMailTemplates.email_verification },
+      },
       jwt: {
         fromRequest: (request: { headers: { authorization?: string } }) =>
           request.headers.authorization?.slice(7) ?? null,
