@@ -1,5 +1,5 @@
 import { Body, Controller, type INestApplication, Module, Post } from '@nestjs/common';
-import { AuthModule, Public, User, UserService } from 'portcullis';
+import { AuthModule, LogMailer, Public, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
@@ -24,6 +24,14 @@ const BODY_ROUTES: Array<[path: string, caller: 'anonymous' | 'root' | 'browser'
   ['/auth/admin/users/1/permissions', 'root'],
   ['/auth/admin/users/1/groups', 'root'],
   ['/auth/browser/login', 'browser'],
+  ['/auth/password/forgot', 'anonymous'],
+  ['/auth/password/reset', 'anonymous'],
+  ['/auth/email/verify', 'anonymous'],
+  ['/auth/email/change', 'root'],
+  ['/auth/email/change/confirm', 'anonymous'],
+  ['/auth/magic-link', 'anonymous'],
+  ['/auth/magic-link/verify', 'anonymous'],
+  ['/auth/browser/magic-link', 'browser'],
 ];
 
 /** Bodies no route can use: malformed JSON, JSON that is not an object, and other media types. */
@@ -71,6 +79,11 @@ describe.each(ADAPTERS)('request bodies on %s', (adapter) => {
           strategies: ['jwt', 'api-key', 'cookie', 'basic'],
           browserSessions: { secure: false },
           jwt: { secret: TEST_JWT_SECRET },
+          passwordReset: true,
+          emailVerification: true,
+          emailChange: true,
+          magicLink: true,
+          mail: { transport: new LogMailer(), from: 'no-reply@test', appUrl: `http://${HOST}` },
         }),
       ],
       controllers: [EchoController],
