@@ -391,6 +391,21 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
     expect(await mail.quietFor(email, 300, count)).toBe(true);
   });
 
+  it('refuses a registration without an address, which could never sign in', async () => {
+    const answer = await http()
+      .post('/auth/register')
+      .send({ username: 'no-address', password: PASSWORD });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('validation_failed');
+    expect(JSON.stringify(answer.body)).toContain('email');
+    expect(await app.get(UserService).findByHandle('no-address')).toBeNull();
+    const registered = await http()
+      .post('/auth/register')
+      .send({ username: 'with-address', email: 'with-address@example.test', password: PASSWORD });
+    expect(registered.status).toBe(201);
+    await mail.next('with-address@example.test', 0);
+  });
+
   it('refuses a session and an API key from before the option on guarded routes', async () => {
     for (const credential of [sessionToken, apiKey]) {
       const me = await http().get('/auth/me').set('Authorization', `Bearer ${credential}`);
