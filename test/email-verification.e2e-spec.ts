@@ -1,4 +1,4 @@
-import { type INestApplication, type LoggerService } from '@nestjs/common';
+import { Controller, Get, type INestApplication, type LoggerService, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   AbstractUser,
@@ -6,6 +6,7 @@ import {
   AuthConfigurationError,
   AuthModule,
   type AuthModuleForRootOptions,
+  LoginRequired,
   OneTimeToken,
   User,
   UserService,
@@ -42,6 +43,19 @@ class Mailless extends AbstractUser {
   @PrimaryGeneratedColumn() id!: number;
   @Column({ type: 'varchar', length: 150, unique: true }) username!: string;
 }
+
+/** A browser page: a caller without a session is sent to the login page. */
+@Controller('page')
+class PageController {
+  @Get()
+  @LoginRequired({ redirectTo: true })
+  show() {
+    return 'the page';
+  }
+}
+
+@Module({ controllers: [PageController] })
+class PageModule {}
 
 /** Keeps every log line the app writes, to prove no token reaches the log. */
 class CapturingLogger implements LoggerService {
@@ -323,6 +337,7 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
   const email = 'unverified@example.test';
   let sessionToken: string;
   let apiKey: string;
+  let sessionCookies: string;
 
   const options = (requireVerifiedEmail: boolean): AuthModuleForRootOptions => ({
     routes: true,
@@ -342,7 +357,7 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
     mail = await TestMailServer.start();
     // First the app as it ran before it required verified addresses: a session and a key begin.
     before = await createTestApp(
-      [testTypeOrmModule(database.url), AuthModule.forRoot(options(false))],
+      [testTypeOrmModule(database.url), AuthModule.forRoot(options(false)), PageModule],
       adapter,
     );
     const user = await before
@@ -358,9 +373,20 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
       .get('/auth/me')
       .set('Authorization', `Bearer ${sessionToken}`)
       .expect(200);
+    const browser = await request(before.getHttpServer())
+      .post('/auth/browser/login')
+      .set('Host', HOST)
+      .set('Origin', `http://${HOST}`)
+      .type('form')
+      .send({ username, password: PASSWORD });
+    expect(browser.status).toBe(303);
+    sessionCookies = Object.entries(cookiesFrom(browser))
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
+    await request(before.getHttpServer()).get('/page').set('Cookie', sessionCookies).expect(200);
     await before.close();
     app = await createTestApp(
-      [testTypeOrmModule(database.url), AuthModule.forRoot(options(true))],
+      [testTypeOrmModule(database.url), AuthModule.forRoot(options(true)), PageModule],
       adapter,
     );
   });
@@ -414,6 +440,19 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
     }
   });
 
+  it('sends a browser session from before the option to the login page, saying why', async () => {
+    const page = await http().get('/page').set('Cookie', sessionCookies);
+    expect(page.status).toBe(302);
+    expect(page.headers.location).toBe('/login?error=email_not_verified&next=%2Fpage');
+    const api = await http().get('/auth/me').set('Cookie', sessionCookies);
+    expect(api.status).toBe(403);
+    expect(api.body.error).toBe('email_not_verified');
+    // Without any session the page still sends to the login page as before.
+    const anonymous = await http().get('/page');
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.headers.location).toBe('/login?next=%2Fpage');
+  });
+
   it('sends a browser login of an unverified account back to the login page with the reason', async () => {
     const count = mail.to(email).length;
     const answer = await formLogin({ username, password: PASSWORD, next: '/dashboard' });
@@ -443,6 +482,9 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
       expect(me.status).toBe(200);
       expect(me.body.username).toBe(username);
     }
+    const page = await http().get('/page').set('Cookie', sessionCookies);
+    expect(page.status).toBe(200);
+    expect(page.text).toBe('the page');
     const browser = await formLogin({ username, password: PASSWORD, next: '/dashboard' });
     expect(browser.status).toBe(303);
     expect(browser.headers.location).toBe('/dashboard');
