@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReceivedMail, TestMailServer, tokenFromLink } from './support/mail-server.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
 import {
+  createDurableTestDatabase,
   createTestDatabase,
   type TestDatabase,
   testTypeOrmModule,
@@ -427,5 +428,81 @@ describe.each(ADAPTERS)("change of email with usernameField: 'email' on %s", (ad
     const me = await http().get('/auth/me').set('Authorization', `Bearer ${access}`);
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(newEmail);
+  });
+});
+
+describe.each(ADAPTERS)('change of email seen by a second process on %s', (adapter) => {
+  let first: INestApplication;
+  let second: INestApplication;
+  let database: TestDatabase;
+  let mail: TestMailServer;
+
+  beforeAll(async () => {
+    database = await createDurableTestDatabase();
+    mail = await TestMailServer.start();
+    const boot = () =>
+      createTestApp(
+        [
+          testTypeOrmModule(database.url),
+          AuthModule.forRoot({
+            routes: true,
+            emailChange: true,
+            emailVerification: true,
+            requireVerifiedEmail: true,
+            jwt: { secret: TEST_JWT_SECRET },
+            mail: { transport: mail.url, from: FROM, appUrl: APP_URL },
+            throttle: THROTTLE,
+          }),
+        ],
+        adapter,
+      );
+    first = await boot();
+    second = await boot();
+  });
+
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await mail?.stop();
+    await database?.drop();
+  });
+
+  it('lets the new address sign in on the other process at once', async () => {
+    const username = 'roamer';
+    const email = 'roamer@example.test';
+    const newEmail = 'roamer.new@example.test';
+    const user = await first
+      .get<UserService<User>>(UserService)
+      .createUser({ username, email, password: PASSWORD });
+    await first
+      .get(DataSource)
+      .getRepository(VerifiedEmail)
+      .insert({ userId: String(user.id), email, verifiedAt: new Date() });
+    // The first process has seen the old address verified.
+    await request(first.getHttpServer())
+      .post('/auth/login')
+      .send({ username, password: PASSWORD })
+      .expect(200);
+
+    const login = await request(second.getHttpServer())
+      .post('/auth/login')
+      .send({ username, password: PASSWORD });
+    expect(login.status).toBe(200);
+    await request(second.getHttpServer())
+      .post('/auth/email/change')
+      .set('Authorization', `Bearer ${login.body.access_token as string}`)
+      .send({ new_email: newEmail, password: PASSWORD })
+      .expect(202);
+    const token = tokenFromLink((await mail.next(newEmail, 0)).text, '/confirm-email');
+    await request(second.getHttpServer())
+      .post('/auth/email/change/confirm')
+      .send({ token })
+      .expect(204);
+
+    const again = await request(first.getHttpServer())
+      .post('/auth/login')
+      .send({ username, password: PASSWORD });
+    expect(again.status).toBe(200);
+    expect(await mail.quietFor(newEmail, 300, 1)).toBe(true);
   });
 });
