@@ -1,6 +1,7 @@
 import { type INestApplication, type LoggerService } from '@nestjs/common';
 import {
   AbstractUser,
+  AccountService,
   ApiKeyService,
   AuthModule,
   OneTimeToken,
@@ -202,6 +203,7 @@ describe.each(ADAPTERS)('change of email on %s', (adapter) => {
     const { key } = await app.get(ApiKeyService).createKey(String(user.id), { label: 'ci' });
     const byKey = await change(key, { new_email: newEmail, password: PASSWORD });
     expect(byKey.status).toBe(403);
+    expect(byKey.body).toMatchObject({ statusCode: 403, error: 'insufficient_permissions' });
     const anonymous = seen(
       await http().post('/auth/email/change').send({ new_email: newEmail, password: PASSWORD }),
     );
@@ -294,6 +296,9 @@ describe.each(ADAPTERS)('change of email on %s', (adapter) => {
     const message = await mail.next(holder.email, 0);
     expect(message.subject).toBe('Your email address was not changed');
     expectNoToken(message);
+    // It tells the holder nothing about who asked.
+    expect(message.text).not.toContain(user.username);
+    expect(message.text).not.toContain(email);
     const notice = await mail.next(email, toOld);
     expectNoToken(notice);
     expect(await changeTokens(user.id)).toHaveLength(0);
@@ -332,6 +337,26 @@ describe.each(ADAPTERS)('change of email on %s', (adapter) => {
     }
     expect(await mail.quietFor(email, 300, 0)).toBe(true);
     expect(await changeTokens(user.id)).toHaveLength(0);
+  });
+
+  it('refuses a body without a password with 400 validation_failed', async () => {
+    const { access, newEmail } = await member();
+    for (const body of [{ new_email: newEmail }, { new_email: newEmail, password: 42 }]) {
+      const answer = await change(access, body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('validation_failed');
+    }
+    expect(await mail.quietFor(newEmail, 300, 0)).toBe(true);
+  });
+
+  it('refuses the confirmation of a deactivated account', async () => {
+    const { user, email, access, newEmail } = await member();
+    const { token } = await requestChange(access, email, newEmail);
+    await app.get(AccountService).deactivate(user);
+    const answer = await confirm(token);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('invalid_token');
+    expect(await stored(user.id)).toBe(email);
   });
 
   it('voids a pending confirmation once the password changes', async () => {

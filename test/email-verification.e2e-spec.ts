@@ -492,6 +492,56 @@ describe.each(ADAPTERS)('requireVerifiedEmail on %s', (adapter) => {
   });
 });
 
+describe.each(ADAPTERS)('email verification when SMTP refuses on %s', (adapter) => {
+  let app: INestApplication;
+  let mail: TestMailServer;
+  const logger = new CapturingLogger();
+
+  beforeAll(async () => {
+    mail = await TestMailServer.start({ reject: () => true });
+    app = await createTestApp(
+      [
+        testTypeOrmModule('sqlite::memory:'),
+        AuthModule.forRoot({
+          routes: true,
+          emailVerification: true,
+          jwt: { secret: TEST_JWT_SECRET },
+          mail: mailOptions(mail),
+          throttle: THROTTLE,
+        }),
+      ],
+      adapter,
+      undefined,
+      logger,
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await mail?.stop();
+  });
+
+  it('still registers, and logs the failure without the message or its link', async () => {
+    const answer = await request(app.getHttpServer())
+      .post('/auth/register')
+      .send({ username: 'bounced', email: 'bounced@example.test', password: PASSWORD });
+    expect(answer.status).toBe(201);
+    expect(answer.text).not.toContain('token');
+    const deadline = Date.now() + 5000;
+    while (!logger.lines.some((line) => line.includes('Could not send'))) {
+      if (Date.now() > deadline) throw new Error(`No failure logged:\n${logger.lines.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const failure = logger.lines.find((line) => line.includes('Could not send')) as string;
+    expect(failure).toContain('email_verification');
+    for (const line of logger.lines) {
+      expect(line).not.toContain('token=');
+      expect(line).not.toContain('/verify-email');
+    }
+    expect(mail.messages).toHaveLength(0);
+  });
+});
+
 describe.each(ADAPTERS)('email verification with a custom entity on %s', (adapter) => {
   let app: INestApplication;
   let mail: TestMailServer;
