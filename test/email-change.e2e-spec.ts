@@ -241,6 +241,14 @@ describe.each(ADAPTERS)('change of email on %s', (adapter) => {
     expect(replay.body).toMatchObject({ statusCode: 400, error: 'invalid_token' });
   });
 
+  it('lets exactly one of two racing confirmations win', async () => {
+    const { user, email, access, newEmail } = await member();
+    const { token } = await requestChange(access, email, newEmail);
+    const answers = await Promise.all([confirm(token), confirm(token)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([204, 400]);
+    expect(await stored(user.id)).toBe(newEmail);
+  });
+
   it('refuses unknown, malformed and foreign-purpose tokens', async () => {
     const { email } = await member();
     for (const token of ['A'.repeat(43), 'short', `${'A'.repeat(43)}=`]) {

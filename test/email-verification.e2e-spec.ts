@@ -193,6 +193,13 @@ describe.each(ADAPTERS)('email verification on %s', (adapter) => {
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 
+  it('lets exactly one of two racing uses of a token win', async () => {
+    const { user, token } = await register();
+    const answers = await Promise.all([verify(token), verify(token)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([204, 400]);
+    expect(await verifiedRow(user.id)).not.toBeNull();
+  });
+
   it('refuses an expired token', async () => {
     const { user, token } = await register();
     await app
