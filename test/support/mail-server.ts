@@ -60,10 +60,11 @@ export class TestMailServer {
     return box.self;
   }
 
-  /** The messages sent to `address` so far. */
+  /** The messages sent to `address` so far (compared without case, as mailboxes are in practice). */
   to(address: string): ReceivedMail[] {
-    return this.messages.filter(
-      (mail) => mail.to.includes(address.toLowerCase()) || mail.to.includes(address),
+    const wanted = address.toLowerCase();
+    return this.messages.filter((mail) =>
+      mail.to.some((recipient) => recipient.toLowerCase() === wanted),
     );
   }
 

@@ -15,13 +15,15 @@ import { UserCache } from '../users/user-cache.js';
 import { UserService } from '../users/user.service.js';
 import { AccountMail } from './account-mail.js';
 import { mailKey, parseEmail } from './email-address.js';
-import { OneTimeTokens } from './one-time-tokens.js';
+import { OneTimeTokens, passwordStamp } from './one-time-tokens.js';
 import { VerifiedEmails } from './verified-emails.js';
 
 /**
  * Change of email without HTTP: the request (password checked) mails a confirmation link to the new
  * address and a notice to the old one; only the confirmation changes the address, which is then
- * verified. Whether the new address is taken is said only in the message to that address. Also injectable, to run the flow from code of your own.
+ * verified. Whether the new address is taken is said only in the message to that address. A
+ * confirmation link is void once the password changes, and the change voids the links mailed to the
+ * old address (verification, reset, sign-in). Also injectable, to run the flow from code of your own.
  */
 @Injectable()
 export class EmailChangeService<TUser extends object = AuthUser> {
@@ -73,6 +75,8 @@ export class EmailChangeService<TUser extends object = AuthUser> {
           userId,
           ttl: this.options.oneTimeTokens.emailChangeTtl,
           email: to,
+          // A password change (the notice's advice to a user who did not ask) voids the link.
+          stamp: passwordStamp(stored),
         });
         await this.mail.send('email_change', 'email_change_confirmation', to, stored, {
           link: { page: 'confirmEmailChange', token: issued.token },
@@ -91,7 +95,8 @@ export class EmailChangeService<TUser extends object = AuthUser> {
   /**
    * Applies a change of email from its confirmation token; the new address is verified by it.
    *
-   * @throws InvalidOneTimeTokenException for an unknown, used, expired or voided token.
+   * @throws InvalidOneTimeTokenException for an unknown, used, expired or voided token, or one issued
+   * before the password changed.
    * @throws EmailTakenException when another account took the address meanwhile.
    * @throws TooManyAttemptsException when the address's one-time-token budget is spent.
    */
@@ -102,8 +107,13 @@ export class EmailChangeService<TUser extends object = AuthUser> {
     try {
       row = await this.tokens.use('email_change', token, async (found) => {
         const id = this.users.parseId(found.userId);
-        user = id === undefined ? null : await this.users.findById(id);
-        return !!user && (user as AuthUser).isActive !== false && found.email !== null;
+        user = id === undefined ? null : await this.users.findById(id, { withPasswordHash: true });
+        return (
+          !!user &&
+          (user as AuthUser).isActive !== false &&
+          found.email !== null &&
+          found.stamp === passwordStamp(user)
+        );
       });
     } catch (error) {
       if (error instanceof InvalidOneTimeTokenException) {
@@ -125,8 +135,9 @@ export class EmailChangeService<TUser extends object = AuthUser> {
     }
     this.cache.invalidate(row.userId);
     await this.verified.markVerified(row.userId, email);
-    // Links sent to the old address are void with it.
-    await this.tokens.voidFor(row.userId, ['email_verification']);
+    // Links sent to the old address are void with it: whoever reads that inbox now must not reset
+    // the password or sign in.
+    await this.tokens.voidFor(row.userId, ['email_verification', 'password_reset', 'magic_link']);
     this.events.emit({ type: 'email.changed', userId: row.userId, address });
     this.events.emit({ type: 'email.verified', userId: row.userId, address });
   }

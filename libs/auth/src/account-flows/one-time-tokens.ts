@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 
 import { DataSource, IsNull, LessThan, MoreThan, type Repository } from 'typeorm';
 import { InvalidOneTimeTokenException } from '../errors/auth.exception.js';
 import type { AccountFlow } from '../events/auth-event.js';
+import type { AuthUser } from '../users/auth-user.interface.js';
 import { OneTimeToken } from './one-time-token.entity.js';
 
 /** What {@link OneTimeTokens.issue} made: the token (and code) to mail, never stored as such. */
@@ -32,6 +33,14 @@ const CODE_SHAPE = /^[0-9]{6}$/;
 /** SHA-256, base64url. */
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
+}
+
+/**
+ * A fingerprint of the user's stored password hash, for {@link OneTimeTokenRequest.stamp}: a token
+ * issued with it is void once the password changes by any means (a reset, a change, the CLI, SQL).
+ */
+export function passwordStamp(user: object): string {
+  return sha256(`password:${(user as AuthUser).passwordHash ?? ''}`);
 }
 
 /**

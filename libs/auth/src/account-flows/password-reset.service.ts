@@ -9,12 +9,7 @@ import type { AuthUser } from '../users/auth-user.interface.js';
 import { UserService } from '../users/user.service.js';
 import { AccountMail } from './account-mail.js';
 import { mailKey, parseEmail } from './email-address.js';
-import { OneTimeTokens, sha256 } from './one-time-tokens.js';
-
-/** A fingerprint of the stored password hash: a reset token is void once it changes. */
-function passwordStamp(user: object): string {
-  return sha256(`password:${(user as AuthUser).passwordHash ?? ''}`);
-}
+import { OneTimeTokens, passwordStamp } from './one-time-tokens.js';
 
 /**
  * Password reset by mail, without HTTP: {@link PasswordResetService.request} mails a link whether or

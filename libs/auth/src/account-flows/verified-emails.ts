@@ -14,8 +14,9 @@ const NONE = '';
 /**
  * Which users' addresses are verified (`auth_verified_emails`), with a cache in front so that
  * `requireVerifiedEmail` costs guarded requests no read once a user was seen. A user's address counts
- * as verified while it equals the verified one. Only verified addresses are cached, so a verification
- * made by another process counts at once; a refused request reads the table each time. Internal.
+ * as verified while it equals the verified one. Only verified addresses are cached, and a cached one
+ * that differs from the user's is read again, so a verification made by another process counts at
+ * once; a refused request reads the table each time. Internal.
  */
 @Injectable()
 export class VerifiedEmails {
@@ -42,9 +43,10 @@ export class VerifiedEmails {
     const email = this.users.emailOf(user);
     if (email === undefined) return false;
     const userId = this.users.idOf(user);
-    const cached = this.cache.get(userId);
-    if (cached !== undefined) return cached === mailKey(email);
-    return andThen(this.load(userId), matches, mailKey(email));
+    const key = mailKey(email);
+    // A cached address that differs may be stale (verified anew in another process): read again.
+    if (this.cache.get(userId) === key) return true;
+    return andThen(this.load(userId), matches, key);
   }
 
   /** Records `email` as the user's verified address. */
@@ -58,6 +60,7 @@ export class VerifiedEmails {
     const row = await this.rows.findOneBy({ userId });
     // Only a verified address is kept: a verification in another process counts here at once.
     if (row) this.cache.set(userId, row.email);
+    else this.cache.delete(userId);
     return row?.email ?? NONE;
   }
 }

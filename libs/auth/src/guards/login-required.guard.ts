@@ -152,7 +152,8 @@ export class LoginRequiredGuard implements CanActivate {
 
   /**
    * Prepares the response headers and returns the exception to throw: a 302 to the login page for
-   * HTML routes, otherwise the 401 with `WWW-Authenticate`.
+   * HTML routes (with `?error=email_not_verified` for an unverified address), otherwise the 401 with
+   * `WWW-Authenticate`.
    */
   protected rejection(
     context: ExecutionContext,
@@ -163,10 +164,20 @@ export class LoginRequiredGuard implements CanActivate {
   ): HttpException {
     const { exception } = failure;
     const loginUrl = this.loginRedirectTarget(context, request);
-    if (loginUrl !== undefined && exception.getStatus() === HttpStatus.UNAUTHORIZED) {
+    // An unverified address (requireVerifiedEmail) sends a browser to the login page too, saying
+    // why: signing in there mails a new link.
+    const unverified = exception.code === AuthErrorCode.EmailNotVerified;
+    if (
+      loginUrl !== undefined &&
+      (exception.getStatus() === HttpStatus.UNAUTHORIZED || unverified)
+    ) {
       const next = safeRedirectPath(request.originalUrl ?? request.url);
-      const location = next
-        ? `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}next=${encodeURIComponent(next)}`
+      const query = [
+        ...(unverified ? [`error=${exception.code}`] : []),
+        ...(next ? [`next=${encodeURIComponent(next)}`] : []),
+      ].join('&');
+      const location = query
+        ? `${loginUrl}${loginUrl.includes('?') ? '&' : '?'}${query}`
         : loginUrl;
       this.authenticator.setHeader(response, 'Location', location);
       this.authenticator.setHeader(response, 'Cache-Control', 'no-store');

@@ -71,7 +71,7 @@ export class AuthController {
 
   /**
    * `POST register {<usernameField>, password, email?, ...registration.fields}`: 201 with the new
-   * user, 409 when taken. A malformed body, or one the `registration.validate` hook refuses, is a 400
+   * user, 409 when taken. With `requireVerifiedEmail`, `email` is required. A malformed body, or one the `registration.validate` hook refuses, is a 400
    * `validation_failed` listing every field at fault; only a well-formed one is held to the password
    * rules, a 400 `invalid_password` listing every rule that failed.
    */

@@ -154,7 +154,8 @@ export interface AuthModuleOptions {
   /**
    * With `emailVerification`: a user whose address is not verified cannot sign in (a right password
    * answers 403 `email_not_verified`, and a new verification link is sent), and every guarded route
-   * refuses their existing sessions and API keys with the same 403.
+   * refuses their existing sessions and API keys with the same 403 (an HTML route redirects to
+   * `loginUrl` with `?error=email_not_verified`). `POST register` then requires an `email`.
    * @default false
    */
   requireVerifiedEmail?: boolean;

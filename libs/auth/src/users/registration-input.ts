@@ -33,6 +33,8 @@ export function parseRegistration(
     usernameField: string;
     handleMaxLength: number;
     acceptsEmail: boolean;
+    /** An address is required (`requireVerifiedEmail`: without one, nobody could sign in). */
+    requiresEmail?: boolean;
     extraFields?: readonly RegistrationFieldRule[];
   },
 ): RegistrationInput {
@@ -81,6 +83,11 @@ export function parseRegistration(
     } else {
       email = fields.email.trim();
     }
+  } else if (usernameField !== 'email' && options.requiresEmail) {
+    problems.push({
+      field: 'email',
+      message: 'email is required: the account signs in only once it confirms its address.',
+    });
   }
   const extra: Record<string, RegistrationFieldValue> = {};
   for (const rule of options.extraFields ?? []) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
+import type { ResolvedMailOptions } from '../options/mail-options.resolver.js';
 import type { ResolvedUserOptions } from '../options/user-options.resolver.js';
 import { inTransaction } from '../database/in-transaction.js';
 import { AuthEvents } from '../events/auth-events.js';
@@ -22,7 +23,9 @@ export class RegistrationService<TUser extends object = AuthUser> {
     private readonly passwordPolicy: PasswordPolicy,
     private readonly throttle: LoginThrottle,
     private readonly events: AuthEvents,
-    @Inject(AUTH_RESOLVED_OPTIONS) private readonly options: ResolvedUserOptions,
+    @Inject(AUTH_RESOLVED_OPTIONS)
+    private readonly options: ResolvedUserOptions &
+      Pick<ResolvedMailOptions, 'requireVerifiedEmail'>,
   ) {}
 
   /**
@@ -35,7 +38,8 @@ export class RegistrationService<TUser extends object = AuthUser> {
    * @param address the client address, counted against `throttle.registrationPerAddress`.
    * @returns the new user.
    * @throws TooManyAttemptsException when the address's registration budget is spent.
-   * @throws ValidationFailedException listing every malformed field, or the hook's problems.
+   * @throws ValidationFailedException listing every malformed field (a missing `email` with
+   * `requireVerifiedEmail`), or the hook's problems.
    * @throws InvalidPasswordException listing every password rule the password breaks.
    * @throws UsernameTakenException when the handle belongs to someone already.
    */
@@ -48,6 +52,7 @@ export class RegistrationService<TUser extends object = AuthUser> {
       usernameField: field,
       handleMaxLength: Number(column?.length) || 254,
       acceptsEmail: this.users.hasColumn('email'),
+      requiresEmail: this.options.requireVerifiedEmail,
       extraFields: this.users.registrationFields,
     });
     await checkWithHook(this.options.registration.validate, input, field);
