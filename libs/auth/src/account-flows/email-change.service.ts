@@ -126,7 +126,7 @@ export class EmailChangeService<TUser extends object = AuthUser> {
     this.cache.invalidate(row.userId);
     await this.verified.markVerified(row.userId, email);
     // Links sent to the old address are void with it.
-    await this.tokens.voidFor(row.userId, ['email_verification']);
+    await this.tokens.voidFor(row.userId, ['email_verification', 'password_reset', 'magic_link']);
     this.events.emit({ type: 'email.changed', userId: row.userId, address });
     this.events.emit({ type: 'email.verified', userId: row.userId, address });
   }

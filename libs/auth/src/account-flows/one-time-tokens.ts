@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DataSource, IsNull, LessThan, MoreThan, type Repository } from 'typeorm';
+import { DataSource, IsNull, LessThan, MoreThan, MoreThanOrEqual, type Repository } from 'typeorm';
 import { InvalidOneTimeTokenException } from '../errors/auth.exception.js';
 import type { AccountFlow } from '../events/auth-event.js';
 import { OneTimeToken } from './one-time-token.entity.js';
@@ -123,13 +123,19 @@ export class OneTimeTokens {
       .set({ attempts: () => `${attempts} + 1` })
       .where({ id: row.id, usedAt: IsNull(), attempts: LessThan(maxAttempts) })
       .execute();
-    if (!counted.affected) throw new InvalidOneTimeTokenException();
+    if (!counted.affected) {
+      // Spent (or used): void the row, link included, whichever racing guess spent it.
+      await this.rows.update({ id: row.id, usedAt: IsNull() }, { usedAt: now });
+      throw new InvalidOneTimeTokenException();
+    }
     const expected = Buffer.from(row.codeDigest);
     const given = Buffer.from(sha256(`${row.id}:${code}`));
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      if (row.attempts + 1 >= maxAttempts) {
-        await this.rows.update({ id: row.id, usedAt: IsNull() }, { usedAt: now });
-      }
+      // The count in the table, not the one read above: parallel guesses all read the same one.
+      await this.rows.update(
+        { id: row.id, usedAt: IsNull(), attempts: MoreThanOrEqual(maxAttempts) },
+        { usedAt: now },
+      );
       throw new InvalidOneTimeTokenException();
     }
     if (!(await this.claim(row))) throw new InvalidOneTimeTokenException();
