@@ -25,6 +25,12 @@ describe('resolveStructuralOptions', () => {
       adminRoutes: false,
       global: false,
       resourceServer: false,
+      accountFlows: {
+        passwordReset: false,
+        emailVerification: false,
+        emailChange: false,
+        magicLink: false,
+      },
     });
     expect(resolveStructuralOptions({})).toEqual(resolveStructuralOptions());
   });
