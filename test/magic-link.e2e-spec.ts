@@ -10,7 +10,7 @@ import {
   type AuthEvent,
 } from 'portcullis';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestMailServer, tokenFromLink, type ReceivedMail } from './support/mail-server.js';
 import { cookiesFrom } from './support/set-cookies.js';
@@ -267,6 +267,30 @@ describe.each(ADAPTERS)('magic-link sign-in on %s', (adapter) => {
       expectInvalidToken(await post('/auth/magic-link/verify', { email, code: older.code }));
     }
     await post('/auth/magic-link/verify', { email, code: newer.code }).expect(200);
+  });
+
+  it('leaves exactly one link live when requests for one address race', async () => {
+    nextClient();
+    const { email, user } = await member();
+    const answers = await Promise.all([1, 2, 3].map(() => post('/auth/magic-link', { email })));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202]);
+    await mail.next(email, 2);
+    const live = await app
+      .get(DataSource)
+      .getRepository(OneTimeToken)
+      .countBy({ userId: String(user.id), purpose: 'magic_link', usedAt: IsNull() });
+    expect(live).toBe(1);
+    const uses = [];
+    for (const message of mail.to(email)) {
+      uses.push(
+        (
+          await post('/auth/magic-link/verify', {
+            token: tokenFromLink(message.text, '/magic-link'),
+          })
+        ).status,
+      );
+    }
+    expect(uses.sort()).toEqual([200, 400, 400]);
   });
 
   it('lets exactly one of two racing uses of a link win', async () => {

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DataSource, IsNull, LessThan, MoreThan, MoreThanOrEqual, type Repository } from 'typeorm';
+import {
+  DataSource,
+  In,
+  IsNull,
+  LessThan,
+  MoreThan,
+  MoreThanOrEqual,
+  type Repository,
+} from 'typeorm';
 import { InvalidOneTimeTokenException } from '../errors/auth.exception.js';
 import type { AccountFlow } from '../events/auth-event.js';
 import { OneTimeToken } from './one-time-token.entity.js';
@@ -67,6 +75,7 @@ export class OneTimeTokens {
       expiresAt,
       usedAt: null,
     });
+    await this.keepNewest(request.userId, request.purpose, now);
     // Expired and used rows of anyone are of no use: drop some on the way.
     await this.rows.delete({ expiresAt: LessThan(new Date(now.getTime() - 86_400_000)) });
     return { token, code, expiresAt };
@@ -158,6 +167,20 @@ export class OneTimeTokens {
     for (const purpose of purposes) {
       await this.rows.update({ userId, purpose, usedAt: IsNull() }, { usedAt: now });
     }
+  }
+
+  /**
+   * Voids all but the newest live row of the user's `purpose`. Issues racing for one user each void
+   * before the others insert; the last to look sees every row, so exactly one stays live.
+   */
+  private async keepNewest(userId: string, purpose: AccountFlow, now: Date): Promise<void> {
+    const live = await this.rows.find({
+      select: { id: true },
+      where: { userId, purpose, usedAt: IsNull() },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    const older = live.slice(1).map((row) => row.id);
+    if (older.length) await this.rows.update({ id: In(older), usedAt: IsNull() }, { usedAt: now });
   }
 
   /** Marks a live row used; false when it was used, voided or expired (or another use won). */
