@@ -15,7 +15,7 @@ import { VerifiedEmails } from './verified-emails.js';
 /**
  * Sign-in by mail without HTTP: a link and a 6-digit code, either of which signs in once within
  * `oneTimeTokens.magicLinkTtl`; `magicLinkMaxAttempts` wrong codes void both. Following either proves
- * the address, so it counts as verified too. Also injectable, to run the flow from code of your own.
+ * the address, so it counts as verified too; a change of the account's address voids both. Also injectable, to run the flow from code of your own.
  */
 @Injectable()
 export class MagicLinkService<TUser extends object = AuthUser> {
@@ -47,14 +47,17 @@ export class MagicLinkService<TUser extends object = AuthUser> {
         return;
       }
       const userId = this.users.idOf(user);
+      const recipient = this.users.emailOf(user) ?? to;
       const issued = await this.tokens.issue({
         purpose: 'magic_link',
         userId,
         ttl: this.options.oneTimeTokens.magicLinkTtl,
+        // The address it goes to: once the account's address is another, the link is void.
+        email: recipient,
         withCode: true,
       });
       this.events.emit({ type: 'mail.requested', flow: 'magic_link', userId, address });
-      await this.mail.send('magic_link', 'magic_link', this.users.emailOf(user) ?? to, user, {
+      await this.mail.send('magic_link', 'magic_link', recipient, user, {
         link: { page: 'magicLink', token: issued.token },
         code: issued.code,
         expiresAt: issued.expiresAt,
@@ -67,7 +70,8 @@ export class MagicLinkService<TUser extends object = AuthUser> {
    *
    * @throws ValidationFailedException when `email` is given but is not an address.
    * @throws InvalidOneTimeTokenException for an unknown, used, expired or voided token, a wrong code,
-   * or an account that is gone or inactive.
+   * an account that is gone or inactive, or one whose address is no longer the one the message went
+   * to.
    * @throws TooManyAttemptsException when the address's one-time-token budget is spent.
    */
   async signIn(
@@ -93,9 +97,17 @@ export class MagicLinkService<TUser extends object = AuthUser> {
       }
       const id = this.users.parseId(row.userId);
       const user = id === undefined ? null : await this.users.findById(id);
-      if (!user || (user as AuthUser).isActive === false) throw new InvalidOneTimeTokenException();
-      const email = this.users.emailOf(user);
-      if (email !== undefined) await this.verified.markVerified(row.userId, email);
+      const email = user ? this.users.emailOf(user) : undefined;
+      if (
+        !user ||
+        (user as AuthUser).isActive === false ||
+        email === undefined ||
+        row.email === null ||
+        mailKey(row.email) !== mailKey(email)
+      ) {
+        throw new InvalidOneTimeTokenException();
+      }
+      await this.verified.markVerified(row.userId, email);
       this.events.emit({ type: 'login.magic_link', userId: row.userId, via, address });
       return user;
     } catch (error) {

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DataSource, IsNull, LessThan, MoreThan, type Repository } from 'typeorm';
+import {
+  DataSource,
+  In,
+  IsNull,
+  LessThan,
+  MoreThan,
+  MoreThanOrEqual,
+  type Repository,
+} from 'typeorm';
 import { InvalidOneTimeTokenException } from '../errors/auth.exception.js';
 import type { AccountFlow } from '../events/auth-event.js';
 import type { AuthUser } from '../users/auth-user.interface.js';
@@ -76,6 +84,7 @@ export class OneTimeTokens {
       expiresAt,
       usedAt: null,
     });
+    await this.keepNewest(request.userId, request.purpose, now);
     // Expired and used rows of anyone are of no use: drop some on the way.
     await this.rows.delete({ expiresAt: LessThan(new Date(now.getTime() - 86_400_000)) });
     return { token, code, expiresAt };
@@ -132,13 +141,19 @@ export class OneTimeTokens {
       .set({ attempts: () => `${attempts} + 1` })
       .where({ id: row.id, usedAt: IsNull(), attempts: LessThan(maxAttempts) })
       .execute();
-    if (!counted.affected) throw new InvalidOneTimeTokenException();
+    if (!counted.affected) {
+      // Spent (or used): void the row, link included, whichever racing guess spent it.
+      await this.rows.update({ id: row.id, usedAt: IsNull() }, { usedAt: now });
+      throw new InvalidOneTimeTokenException();
+    }
     const expected = Buffer.from(row.codeDigest);
     const given = Buffer.from(sha256(`${row.id}:${code}`));
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-      if (row.attempts + 1 >= maxAttempts) {
-        await this.rows.update({ id: row.id, usedAt: IsNull() }, { usedAt: now });
-      }
+      // The count in the table, not the one read above: parallel guesses all read the same one.
+      await this.rows.update(
+        { id: row.id, usedAt: IsNull(), attempts: MoreThanOrEqual(maxAttempts) },
+        { usedAt: now },
+      );
       throw new InvalidOneTimeTokenException();
     }
     if (!(await this.claim(row))) throw new InvalidOneTimeTokenException();
@@ -161,6 +176,20 @@ export class OneTimeTokens {
     for (const purpose of purposes) {
       await this.rows.update({ userId, purpose, usedAt: IsNull() }, { usedAt: now });
     }
+  }
+
+  /**
+   * Voids all but the newest live row of the user's `purpose`. Issues racing for one user each void
+   * before the others insert; the last to look sees every row, so exactly one stays live.
+   */
+  private async keepNewest(userId: string, purpose: AccountFlow, now: Date): Promise<void> {
+    const live = await this.rows.find({
+      select: { id: true },
+      where: { userId, purpose, usedAt: IsNull() },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    const older = live.slice(1).map((row) => row.id);
+    if (older.length) await this.rows.update({ id: In(older), usedAt: IsNull() }, { usedAt: now });
   }
 
   /** Marks a live row used; false when it was used, voided or expired (or another use won). */

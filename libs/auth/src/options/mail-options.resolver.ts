@@ -97,7 +97,8 @@ function mailSettings(
   const appUrl = baseUrl(problems, mail.appUrl);
   const templates: MailTemplates = { ...defaultMailTemplates };
   for (const [kind, template] of Object.entries(mail.templates ?? {})) {
-    if (!(kind in defaultMailTemplates)) {
+    // Own keys only: `in` would take `toString` or `constructor` for a kind and drop the template.
+    if (!Object.hasOwn(defaultMailTemplates, kind)) {
       problems.push(
         `mail.templates: unknown message kind ${JSON.stringify(kind)}; the kinds are ${Object.keys(defaultMailTemplates).join(', ')}.`,
       );
@@ -111,7 +112,7 @@ function mailSettings(
   }
   const links = { ...AUTH_DEFAULTS.mail.links };
   for (const [name, path] of Object.entries(mail.links ?? {})) {
-    if (!(name in links)) {
+    if (!Object.hasOwn(links, name)) {
       problems.push(`mail.links: unknown link ${JSON.stringify(name)}.`);
     } else if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) {
       problems.push(`mail.links.${name} must be a path such as "/reset-password".`);
