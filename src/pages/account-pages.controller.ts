@@ -94,9 +94,11 @@ export class AccountPagesController {
     @Res() reply: PageReply,
   ): Promise<void> {
     this.sameOrigin.assertSameOrigin(request);
+    // Another user's session is not found, as on `DELETE /auth/sessions/:id`.
     const session = await this.sessions.findForUser(this.users.idOf(user), id);
-    if (session && !session.revokedAt) await this.sessions.end(session.id, 'revoked');
-    if (session?.id === currentSessionId(request)) return seeOther(reply, '/login');
+    if (!session || session.revokedAt) return seeOther(reply, '/account');
+    await this.sessions.end(session.id, 'revoked');
+    if (session.id === currentSessionId(request)) return seeOther(reply, '/login');
     seeOther(reply, '/account?done=session_ended');
   }
 
@@ -139,8 +141,8 @@ export class AccountPagesController {
     @Res() reply: PageReply,
   ): Promise<void> {
     this.sameOrigin.assertSameOrigin(request);
-    await this.apiKeys.revokeKey(this.users.idOf(user), id);
-    seeOther(reply, '/account?done=key_revoked');
+    const revoked = await this.apiKeys.revokeKey(this.users.idOf(user), id);
+    seeOther(reply, revoked ? '/account?done=key_revoked' : '/account');
   }
 
   @Post('password')

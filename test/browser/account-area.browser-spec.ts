@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { User, UserService } from 'portcullis';
-import { portcullisMigrations } from 'portcullis/migrations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../../src/app.module.js';
+import { MAIL_FLOWS_NEED_SYNCHRONIZE } from '../support/mail-flow-schema.js';
 import { TestMailServer, type ReceivedMail } from '../support/mail-server.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from '../support/test-app.js';
 
@@ -14,14 +14,6 @@ import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from '../support/test-app.js
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** With SCREENSHOTS=1 the run (on Express) rewrites the PNGs README shows. */
 const SCREENSHOT_DIR = process.env.SCREENSHOTS ? 'docs/screenshots' : undefined;
-
-/**
- * The example runs Portcullis' migrations. Until they make the mail flows' tables (the
- * PortcullisAccountFlows migration), this suite has TypeORM make the schema from the entities.
- */
-const SYNCHRONIZE = !portcullisMigrations().some((migration) =>
-  migration.name.startsWith('PortcullisAccountFlows'),
-);
 
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'staple gun orbit lantern';
@@ -58,7 +50,7 @@ describe.each(ADAPTERS)('the account area in a real browser (%s)', (adapter) => 
           databaseUrl: 'sqlite::memory:',
           jwtSecret: TEST_JWT_SECRET,
           secureCookies: false,
-          synchronize: SYNCHRONIZE,
+          synchronize: MAIL_FLOWS_NEED_SYNCHRONIZE,
           smtpUrl: mail.url,
           mailFrom: 'Example <no-reply@example.test>',
           appUrl: base,
