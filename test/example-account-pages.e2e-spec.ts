@@ -172,7 +172,7 @@ describe.each(ADAPTERS)("the example's account pages on %s", (adapter) => {
       'wrong, used or expired',
     );
     const account = await http().get('/account').set('Cookie', ana).expect(200);
-    expect(account.text).toContain('<ins id="verified">verified</ins>');
+    expect(account.text).toContain('<strong id="verified" class="verified">verified</strong>');
   });
 
   it('keeps the session of the browser that changes its password, and ends the others', async () => {

@@ -42,6 +42,7 @@ const DONE: Record<string, string> = {
 /** What a refused form of the account page shows, and where. */
 interface AccountState {
   notice?: string;
+  pageError?: string;
   createdKey?: { key: string; label: string };
   keyForm?: { label: string; error?: string; page?: string };
   passwordForm?: FormErrors;
@@ -212,10 +213,8 @@ export class AccountPagesController {
     } catch (error) {
       const refused = formErrors(error, {});
       await this.render(reply, user, request, {
-        notice: undefined,
-        passwordForm: undefined,
+        pageError: refused.page ?? Object.values(refused.fields).join(' '),
         status: refused.status,
-        emailForm: { fields: {}, page: refused.page, status: refused.status, newEmail: '' },
       });
     }
   }
@@ -239,7 +238,7 @@ export class AccountPagesController {
       page(
         'Account',
         `<h1>Your account</h1>
-${notice(state.notice)}
+${alert(state.pageError)}${notice(state.notice)}
 <p>Logged in as <strong id="username">${escapeHtml(user.username)}</strong>.</p>
 ${addressSection(user, verified)}
 ${sessionsSection(sessions, current)}
@@ -264,7 +263,9 @@ function addressSection(user: User, verified: boolean): string {
   }
   return `<section aria-labelledby="address-heading"><h2 id="address-heading">Address</h2>
 <p id="email-state"><span id="email">${escapeHtml(user.email)}</span> · ${
-    verified ? '<ins id="verified">verified</ins>' : '<del id="verified">not verified yet</del>'
+    verified
+      ? '<strong id="verified" class="verified">verified</strong>'
+      : '<strong id="verified" class="unverified">not verified yet</strong>'
   }</p>
 ${
   verified

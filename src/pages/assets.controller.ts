@@ -11,7 +11,8 @@ const PICO_CSS = readFileSync(
 
 /** The few rules Pico's classless sheet does not cover. */
 const SITE_CSS = `small.error, p.error { color: var(--pico-del-color); }
-p.notice { color: var(--pico-ins-color); }
+p.notice, .verified { color: var(--pico-ins-color); }
+.unverified { color: var(--pico-del-color); }
 nav form { margin: 0; }
 nav button.link, td button { margin: 0; padding: 0.25rem 0.75rem; width: auto; }
 nav button.link { border: 0; background: none; color: var(--pico-primary); text-decoration: underline; }
