@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { AppModule } from '../src/app.module.js';
+import { AppModule, DEFAULT_MAIL_FROM, exampleAppSettings } from '../src/app.module.js';
 import {
   DEFAULT_DATABASE_TIMEOUT_MS,
   databaseOptionsFromUrl,
   databaseTimeoutFromEnv,
 } from '../src/database.js';
+import { exampleMailTransport } from '../src/example-mail.js';
 import { exampleJwtSecret } from '../src/jwt-secret.js';
+import { LogMailer } from 'portcullis';
 
 const silentLogger = { warn: () => undefined } as never;
 
@@ -41,6 +43,62 @@ describe('example app configuration', () => {
     } finally {
       process.env.NODE_ENV = saved.env;
       if (saved.secret !== undefined) process.env.AUTH_JWT_SECRET = saved.secret;
+    }
+  });
+
+  it('mails through SMTP_URL, or to the log outside production', () => {
+    expect(exampleMailTransport('smtp://mail.example:587', { NODE_ENV: 'production' })).toBe(
+      'smtp://mail.example:587',
+    );
+    expect(exampleMailTransport(undefined, { NODE_ENV: 'development' })).toBeInstanceOf(LogMailer);
+    expect(exampleMailTransport(undefined, {})).toBeInstanceOf(LogMailer);
+  });
+
+  it('refuses to start in production without SMTP_URL', () => {
+    expect(() => exampleMailTransport(undefined, { NODE_ENV: 'production' })).toThrow(
+      /SMTP_URL is not set.*refuses to start/,
+    );
+    const saved = { env: process.env.NODE_ENV, smtp: process.env.SMTP_URL };
+    process.env.NODE_ENV = 'production';
+    delete process.env.SMTP_URL;
+    try {
+      expect(() =>
+        AppModule.forRoot({ databaseUrl: 'sqlite::memory:', jwtSecret: 'x'.repeat(48) }),
+      ).toThrow(/SMTP_URL is not set/);
+      expect(() =>
+        AppModule.forRoot({
+          databaseUrl: 'sqlite::memory:',
+          jwtSecret: 'x'.repeat(48),
+          smtpUrl: 'smtp://mail.example:587',
+        }),
+      ).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = saved.env;
+      if (saved.smtp !== undefined) process.env.SMTP_URL = saved.smtp;
+    }
+  });
+
+  it('reads MAIL_FROM and APP_URL, with defaults from PORT', () => {
+    const saved = { ...process.env };
+    try {
+      delete process.env.MAIL_FROM;
+      delete process.env.APP_URL;
+      process.env.PORT = '4123';
+      expect(exampleAppSettings({ jwtSecret: 'x'.repeat(48) })).toMatchObject({
+        smtpUrl: undefined,
+        mailFrom: DEFAULT_MAIL_FROM,
+        appUrl: 'http://localhost:4123',
+      });
+      process.env.MAIL_FROM = 'Notes <no-reply@notes.example>';
+      process.env.APP_URL = 'https://notes.example';
+      process.env.SMTP_URL = 'smtp://mail.example:587';
+      expect(exampleAppSettings({ jwtSecret: 'x'.repeat(48) })).toMatchObject({
+        mailFrom: 'Notes <no-reply@notes.example>',
+        appUrl: 'https://notes.example',
+        smtpUrl: 'smtp://mail.example:587',
+      });
+    } finally {
+      process.env = saved;
     }
   });
 
