@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { AuthSession, PermissionService, User, UserService } from 'portcullis';
+import { AccountService, AuthSession, PermissionService, User, UserService } from 'portcullis';
 import { DataSource } from 'typeorm';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,31 @@ describe.each(ADAPTERS)('browser sessions (cookies) on %s', (adapter) => {
     expect(empty.headers.location).toBe('/login?error=validation_failed&next=%2Fdashboard');
     const form = await http().get('/login?error=invalid_credentials&next=/dashboard').expect(200);
     expect(form.text).toContain('Wrong username or password.');
+  });
+
+  it('treats the cookie session as the current one on the account routes', async () => {
+    const jar = await loggedInJar();
+    const other = await loggedInJar();
+    const call = (method: 'get' | 'post', path: string) =>
+      http()[method](path).set('Host', HOST).set('Origin', ORIGIN).set('Cookie', cookieHeader(jar));
+    const listed = await call('get', '/auth/sessions').expect(200);
+    const current = (listed.body as Array<{ id: string; current: boolean }>).filter(
+      (session) => session.current,
+    );
+    expect(current).toHaveLength(1);
+    // Changing the password from the browser keeps its own session and ends the others.
+    const NEW = 'a fresh cookie phrase';
+    await call('post', '/auth/change-password')
+      .send({ current_password: PASSWORD, new_password: NEW })
+      .expect(204);
+    await call('get', '/auth/me').expect(200);
+    const ended = await http().get('/auth/me').set('Host', HOST).set('Cookie', cookieHeader(other));
+    expect(ended.status).toBe(401);
+    const rows = await app.get(DataSource).getRepository(AuthSession).findBy({ id: current[0].id });
+    expect(rows[0].revokedAt).toBeNull();
+    await app
+      .get<AccountService<User>>(AccountService)
+      .setPassword((await app.get<UserService<User>>(UserService).findByHandle('bea'))!, PASSWORD);
   });
 
   it('never redirects off-site after login', async () => {

@@ -3,7 +3,6 @@ import { ApiKeyService, User, UserService } from 'portcullis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
-import { MAIL_FLOWS_NEED_SYNCHRONIZE } from './support/mail-flow-schema.js';
 import { TestMailServer, tokenFromLink } from './support/mail-server.js';
 import { cookiesFrom } from './support/set-cookies.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from './support/test-app.js';
@@ -36,7 +35,6 @@ describe.each(ADAPTERS)("the example's account pages on %s", (adapter) => {
           databaseUrl: database.url,
           jwtSecret: TEST_JWT_SECRET,
           secureCookies: false,
-          synchronize: MAIL_FLOWS_NEED_SYNCHRONIZE,
           smtpUrl: mail.url,
           appUrl: ORIGIN,
         }),

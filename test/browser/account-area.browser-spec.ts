@@ -5,7 +5,6 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { User, UserService } from 'portcullis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../../src/app.module.js';
-import { MAIL_FLOWS_NEED_SYNCHRONIZE } from '../support/mail-flow-schema.js';
 import { TestMailServer, type ReceivedMail } from '../support/mail-server.js';
 import { ADAPTERS, createTestApp, TEST_JWT_SECRET } from '../support/test-app.js';
 
@@ -50,7 +49,6 @@ describe.each(ADAPTERS)('the account area in a real browser (%s)', (adapter) => 
           databaseUrl: 'sqlite::memory:',
           jwtSecret: TEST_JWT_SECRET,
           secureCookies: false,
-          synchronize: MAIL_FLOWS_NEED_SYNCHRONIZE,
           smtpUrl: mail.url,
           mailFrom: 'Example <no-reply@example.test>',
           appUrl: base,

@@ -1,4 +1,4 @@
-import { JWT_STRATEGY } from '../auth.constants.js';
+import { COOKIE_STRATEGY, JWT_STRATEGY } from '../auth.constants.js';
 import {
   Body,
   Controller,
@@ -48,9 +48,12 @@ export interface SessionView {
   current: boolean;
 }
 
+/** The session making the request: an access token's, or a browser's cookie session. */
 function currentSessionId(request: AuthRequest): string | undefined {
   const info = authInfoOf(request);
-  return info?.strategy === JWT_STRATEGY ? info.sessionId : undefined;
+  return info?.strategy === JWT_STRATEGY || info?.strategy === COOKIE_STRATEGY
+    ? info.sessionId
+    : undefined;
 }
 
 /**
