@@ -15,7 +15,8 @@ import { VerifiedEmails } from './verified-emails.js';
 /**
  * Sign-in by mail without HTTP: a link and a 6-digit code, either of which signs in once within
  * `oneTimeTokens.magicLinkTtl`; `magicLinkMaxAttempts` wrong codes void both. Following either proves
- * the address, so it counts as verified too; a change of the account's address voids both. Also injectable, to run the flow from code of your own.
+ * the address, so it counts as verified too; a change of the account's address voids both. Also
+ * injectable, to run the flow from code of your own.
  */
 @Injectable()
 export class MagicLinkService<TUser extends object = AuthUser> {

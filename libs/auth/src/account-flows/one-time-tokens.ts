@@ -179,8 +179,9 @@ export class OneTimeTokens {
   }
 
   /**
-   * Voids all but the newest live row of the user's `purpose`. Issues racing for one user each void
-   * before the others insert; the last to look sees every row, so exactly one stays live.
+   * Voids all but the newest live row of the user's `purpose` (the last by creation time, then id).
+   * Issues racing for one user each void before the others insert; the last to look sees every row,
+   * and nobody voids the last, so exactly one stays live.
    */
   private async keepNewest(userId: string, purpose: AccountFlow, now: Date): Promise<void> {
     const live = await this.rows.find({
