@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_RESOLVED_OPTIONS } from '../auth.internal-constants.js';
 import { InvalidOneTimeTokenException } from '../errors/auth.exception.js';
+import { isServiceUnavailableError } from '../errors/is-service-unavailable-error.js';
 import { AuthEvents } from '../events/auth-events.js';
 import type { ResolvedMailOptions } from '../options/mail-options.resolver.js';
 import { LoginThrottle } from '../throttle/login-throttle.js';
@@ -73,7 +74,8 @@ export class MagicLinkService<TUser extends object = AuthUser> {
    * @throws InvalidOneTimeTokenException for an unknown, used, expired or voided token, a wrong code,
    * an account that is gone or inactive, or one whose address is no longer the one the message went
    * to.
-   * @throws TooManyAttemptsException when the address's one-time-token budget is spent.
+   * @throws TooManyAttemptsException when the address's one-time-token budget is spent, or, for a
+   * code, the address's code budget (`throttle.loginPerHandle`, across re-sent codes).
    */
   async signIn(
     credential: { token: unknown } | { email: unknown; code: string },
@@ -82,6 +84,15 @@ export class MagicLinkService<TUser extends object = AuthUser> {
     await this.throttle.beginOneTimeToken(address);
     const via = 'token' in credential ? 'link' : 'code';
     let userId: string | undefined;
+    // Codes of one address share the login budget of a handle (`throttle.loginPerHandle`), across
+    // re-sent codes and client addresses: a new code does not buy new guesses.
+    const attempt =
+      'token' in credential
+        ? undefined
+        : await this.throttle.beginLogin(
+            `magic-code:${mailKey(parseEmail(credential.email, 'email'))}`,
+            address,
+          );
     try {
       let row: OneTimeToken;
       if ('token' in credential) {
@@ -109,9 +120,11 @@ export class MagicLinkService<TUser extends object = AuthUser> {
         throw new InvalidOneTimeTokenException();
       }
       await this.verified.markVerified(row.userId, email);
+      if (attempt) await this.throttle.loginSucceeded(attempt);
       this.events.emit({ type: 'login.magic_link', userId: row.userId, via, address });
       return user;
     } catch (error) {
+      if (attempt && isServiceUnavailableError(error)) await this.throttle.loginAborted(attempt);
       if (error instanceof InvalidOneTimeTokenException) {
         this.events.emit({ type: 'one_time_token.rejected', flow: 'magic_link', userId, address });
       }
