@@ -1,6 +1,15 @@
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { CommandFactory, CommandRunnerService, InquirerService } from 'nest-commander';
-import { AbstractUser, AuthModule, PasswordHasher, User, UserService } from 'portcullis';
+import {
+  AbstractUser,
+  AuthModule,
+  EmailNotVerifiedException,
+  LogMailer,
+  PasswordBackend,
+  PasswordHasher,
+  User,
+  UserService,
+} from 'portcullis';
 import { AUTH_COMMANDS, CreateSuperuserCommand } from 'portcullis/cli';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -173,4 +182,59 @@ describe.each([
       expect(await users.findByHandle('named@example.test')).toBeNull();
     });
   }
+});
+
+describe('createsuperuser with requireVerifiedEmail', () => {
+  let app: INestApplicationContext;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    @Module({
+      imports: [
+        testTypeOrmModule(database.url),
+        AuthModule.forRoot({
+          userEntity: StaffAccount,
+          usernameField: 'email',
+          routes: true,
+          emailVerification: true,
+          requireVerifiedEmail: true,
+          mail: { transport: new LogMailer(), from: 'ops@example.test', appUrl: 'http://app.test' },
+          jwt: { secret: TEST_JWT_SECRET },
+        }),
+      ],
+      providers: [...AUTH_COMMANDS],
+    })
+    class VerifiedCliFixtureModule {}
+    app = await CommandFactory.createWithoutRunning(VerifiedCliFixtureModule, {
+      logger: false,
+      abortOnError: false,
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+    delete process.env.PORTCULLIS_SUPERUSER_PASSWORD;
+    process.exitCode = undefined;
+  });
+
+  it('counts the address the operator typed as verified, so the superuser can sign in', async () => {
+    process.env.PORTCULLIS_SUPERUSER_PASSWORD = PASSWORD;
+    const { stderr } = captureOutput();
+    await withTty(false, () =>
+      app.get(CreateSuperuserCommand).run([], { email: 'boss@example.test', input: false }),
+    );
+    vi.restoreAllMocks();
+    expect(stderr[0]).toMatch(/^Created superuser boss@example\.test/);
+    const user = await app.get(PasswordBackend).authenticate('boss@example.test', PASSWORD);
+    expect(user).toMatchObject({ email: 'boss@example.test', isSuperuser: true });
+    // A user made otherwise (not by the operator) is still held to verification.
+    await app
+      .get<UserService<StaffAccount>>(UserService)
+      .createUser({ email: 'other@example.test', password: PASSWORD });
+    await expect(
+      app.get(PasswordBackend).authenticate('other@example.test', PASSWORD),
+    ).rejects.toBeInstanceOf(EmailNotVerifiedException);
+  });
 });

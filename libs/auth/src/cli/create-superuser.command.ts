@@ -1,4 +1,5 @@
 import { Optional } from '@nestjs/common';
+import { VerifiedEmails } from '../account-flows/verified-emails.js';
 import { Command, CommandRunner, InquirerService, Option } from 'nest-commander';
 import { AuthException, UsernameTakenException } from '../errors/auth.exception.js';
 import { parseRegistration } from '../users/registration-input.js';
@@ -25,7 +26,8 @@ const PASSWORD_VARIABLE = 'PORTCULLIS_SUPERUSER_PASSWORD';
  * asked for it by the handle's name. It asks for the password on a terminal; with `--no-input` it
  * reads `PORTCULLIS_SUPERUSER_PASSWORD` instead (for scripts and containers). The password rules
  * (`passwordValidators`) apply. Prints a one-line confirmation on standard error; exits 1 with a
- * one-line reason when the user exists, the password breaks a rule or the input is unusable.
+ * one-line reason when the user exists, the password breaks a rule or the input is unusable. With the
+ * mail flows on, the address given counts as verified (so `requireVerifiedEmail` lets it sign in).
  */
 @Command({
   name: 'createsuperuser',
@@ -37,6 +39,8 @@ export class CreateSuperuserCommand extends CommandRunner {
     private readonly passwordPolicy: PasswordPolicy,
     // Provided by nest-commander's CommandFactory; absent when the command is built some other way.
     @Optional() private readonly inquirer?: InquirerService,
+    // With the mail flows on: the address the operator typed counts as verified.
+    @Optional() private readonly verifiedEmails?: VerifiedEmails,
   ) {
     super();
   }
@@ -119,6 +123,10 @@ export class CreateSuperuserCommand extends CommandRunner {
         email: field === 'email' ? handle : input.email,
       });
       const user = await this.users.createUser(fields as { password: string });
+      const email = this.users.emailOf(user);
+      if (email !== undefined && this.verifiedEmails) {
+        await this.verifiedEmails.markVerified(this.users.idOf(user), email);
+      }
       process.stderr.write(`Created superuser ${handle} (id ${this.users.idOf(user)}).\n`);
     } catch (error) {
       if (error instanceof UsernameTakenException) {
