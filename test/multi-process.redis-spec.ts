@@ -122,7 +122,7 @@ describe('two processes sharing PostgreSQL and Redis', () => {
       method: 'DELETE',
       headers: { authorization: `Bearer ${token}` },
     });
-    expect(revoked.status).toBe(204);
+    expect(revoked.status, second.output()).toBe(204);
     await within(1000, async () => (await me(first.url, `Bearer ${key}`)).status === 401);
   });
 
